@@ -1,0 +1,22 @@
+# The two commands of the Quickstart: `make run` and `make test`.
+SHELL := /bin/bash
+
+.PHONY: run test train check lint bench-nlu call clean
+
+run:            ## set up what is missing, train if needed, serve everything
+	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops run
+
+test:           ## set up what is missing (incl. the browser), then the whole test suite
+	@py="$$(scripts/setup.sh --with-browser | tail -n1)" && "$$py" -m pytest $(PYTEST_ARGS)
+
+train:          ## compliance guard + train only when inputs changed
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m bot.ops train
+
+check:          ## configuration and forbidden-phrase checks, rasa data validate
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m bot.ops check && "$$py" -m rasa data validate --fail-on-warnings
+
+lint:
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m ruff check .
+
+clean:
+	rm -rf models .rasa test-output var/log

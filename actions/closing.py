@@ -1,0 +1,136 @@
+"""Ending a conversation: satisfaction, the end control message, hand-offs, repeats."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import redis
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.support import channel_of, control, dialogue_setting, latest_intent, latest_text
+
+logger = logging.getLogger(__name__)
+
+# Why a conversation ends, from the intent that ended it. Scripted exceptions
+# hang up a few seconds after their closing line; a normal closing waits for
+# the caller to hang up first (HOTLINE_SPEC 1).
+END_REASONS = {
+    "malicious": "malicious",
+    "silence": "silence",
+    "low_volume": "low_volume",
+    "noisy_line": "noisy_line",
+    "idle_timeout": "idle",
+    "personal_call": "personal_call",
+    "hangup": "caller_hangup",
+}
+SCRIPTED_HANGUP_REASONS = {"malicious", "silence", "low_volume", "noisy_line"}
+RATING_PATTERN = re.compile(r"[1-5一二三四五]")
+CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def parse_rating(tracker: Tracker) -> int | None:
+    """A 1-5 score from the rating entity/slot, a button payload, or the caller's words."""
+    for candidate in (tracker.get_slot("rating"), latest_text(tracker)):
+        if candidate is None:
+            continue
+        match = RATING_PATTERN.search(str(candidate))
+        if match:
+            char = match.group(0)
+            return CHINESE_DIGITS.get(char) or int(char)
+    return None
+
+
+class ActionEndConversation(Action):
+    def name(self) -> str:
+        return "action_end_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reason = END_REASONS.get(latest_intent(tracker) or "", "goodbye")
+        channel = channel_of(tracker)
+        hangup_after = (
+            int(dialogue_setting("scripted_hangup_after_s", 5))
+            if reason in SCRIPTED_HANGUP_REASONS else None
+        )
+        control(dispatcher, "end", reason=reason, hangup_after_s=hangup_after)
+        try:
+            services.outcomes().record_end(
+                tracker.sender_id, reason, channel,
+                served=bool(tracker.get_slot("served")),
+                handed_off=bool(tracker.get_slot("handed_off")),
+            )
+            if reason == "malicious":
+                caller = tracker.get_slot("caller_phone") or f"conversation:{tracker.sender_id}"
+                services.handoffs().flag_caller(caller, tracker.sender_id, reason)
+        except redis.RedisError:
+            logger.exception("could not record the end of %s", tracker.sender_id)
+        # The next message opens a new session with the opening line.
+        return [Restarted()]
+
+
+class ActionStoreSatisfaction(Action):
+    def name(self) -> str:
+        return "action_store_satisfaction"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        score = parse_rating(tracker)
+        if score is None:
+            return [SlotSet("rating", None)]
+        try:
+            services.outcomes().record_satisfaction(tracker.sender_id, score)
+        except redis.RedisError:
+            logger.exception("could not store satisfaction of %s", tracker.sender_id)
+        return [SlotSet("satisfaction", float(score)), SlotSet("rating", None)]
+
+
+class ActionHandoff(Action):
+    """Queue the conversation for a person and tell the channel to transfer it."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = latest_intent(tracker) or "request_human"
+        reason = {"nlu_fallback": "repeated_nomatch"}.get(intent, intent)
+        priority = intent in ("angry", "complaint")
+        ticket_id = tracker.get_slot("ticket_id")
+        try:
+            services.handoffs().hand_off(
+                tracker.sender_id, reason, channel_of(tracker),
+                caller_phone=tracker.get_slot("caller_phone") or tracker.get_slot("phone_number"),
+                ticket_id=ticket_id, priority=priority,
+            )
+        except redis.RedisError:
+            logger.exception("could not queue the hand-off of %s", tracker.sender_id)
+        control(dispatcher, "handoff", reason=reason, priority=priority, ticket_id=ticket_id)
+        return [SlotSet("handed_off", True), SlotSet("served", True)]
+
+
+class ActionRepeatLast(Action):
+    """The caller asks us to say it again: repeat the last thing the bot said."""
+
+    def name(self) -> str:
+        return "action_repeat_last"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        for event in reversed(tracker.events):
+            if event.get("event") == "bot" and event.get("text"):
+                # Already-approved text we said before: send it again unchanged.
+                dispatcher.utter_message(
+                    text=event["text"], buttons=(event.get("data") or {}).get("buttons") or []
+                )
+                return []
+        dispatcher.utter_message(response="utter_greet_short")
+        return []

@@ -1,0 +1,60 @@
+"""Escalation ladders: repeated anger, abuse, silence, misunderstanding, dialect, low volume.
+
+Which stage the caller is on is computed from the conversation, not stored
+counters, so a retried action call gives the same answer. The rules in
+data/rules/situations.yml say what each stage does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.support import latest_intent
+from bot.config import hotline_config
+
+
+def user_intents_this_session(events: Iterable[dict[str, Any]]) -> list[str]:
+    """Intents of the user turns since the latest session start, oldest first."""
+    intents: list[str] = []
+    for event in events:
+        if event.get("event") in ("session_started", "restart"):
+            intents = []
+        elif event.get("event") == "user":
+            intents.append(str((event.get("parse_data") or {}).get("intent", {}).get("name")))
+    return intents
+
+
+def occurrence_count(intents: list[str], intent: str, consecutive: bool) -> int:
+    if not consecutive:
+        return intents.count(intent)
+    count = 0
+    for name in reversed(intents):
+        if name != intent:
+            break
+        count += 1
+    return count
+
+
+def stage_for(stages: list[str], count: int) -> str:
+    return stages[min(max(count, 1), len(stages)) - 1]
+
+
+class ActionLadderStep(Action):
+    def name(self) -> str:
+        return "action_ladder_step"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = latest_intent(tracker)
+        ladder = hotline_config().section("ladders").get(intent or "")
+        if not ladder:
+            return []
+        intents = user_intents_this_session(tracker.events)
+        count = occurrence_count(intents, str(intent), ladder.get("count") != "session")
+        return [SlotSet(ladder["slot"], stage_for(list(ladder["stages"]), count))]

@@ -1,0 +1,40 @@
+"""Session start: the standard opening line, company names and channel facts as slots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.support import SESSION_METADATA_SLOT, utter
+from bot.config import hotline_config
+
+KNOWN_CHANNELS = {"rest", "webchat", "phone"}
+DEFAULT_ADDRESS = "先生(女士)"  # the manual's form when the surname is unknown (000:514)
+
+
+class ActionSessionStart(Action):
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        metadata = tracker.get_slot(SESSION_METADATA_SLOT) or {}
+        if not isinstance(metadata, dict):
+            metadata = {}
+        company = hotline_config().slot_values()
+        channel = metadata.get("channel")
+        events: list[EventType] = [SessionStarted()]
+        events += [SlotSet(name, value) for name, value in company.items()]
+        events.append(SlotSet("channel", channel if channel in KNOWN_CHANNELS else "rest"))
+        events.append(SlotSet("address_as", DEFAULT_ADDRESS))
+        caller_phone = metadata.get("caller_phone")
+        if isinstance(caller_phone, str) and caller_phone:
+            events.append(SlotSet("caller_phone", caller_phone))
+        # Slots set here are not applied yet when the opening is rendered: pass them along.
+        utter(dispatcher, "utter_opening", **company)
+        events.append(ActionExecuted("action_listen"))
+        return events

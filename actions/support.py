@@ -1,0 +1,59 @@
+"""Small helpers every action module shares: guarded utterances and control messages.
+
+Actions never build caller-facing text: they name a domain.yml response and
+pass values to fill it. Those values (backend data, caller-given names) pass
+the forbidden-phrase guard before they are sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.compliance import default_matcher
+from bot.config import hotline_config
+
+SESSION_METADATA_SLOT = "session_started_metadata"
+
+
+def utter(dispatcher: CollectingDispatcher, response: str, **values: Any) -> None:
+    """Utter a domain response, filling it with `values` checked by the compliance guard."""
+    matcher = default_matcher()
+    for value in values.values():
+        if isinstance(value, str):
+            matcher.check(value)
+    dispatcher.utter_message(response=response, **values)
+
+
+def control(dispatcher: CollectingDispatcher, event: str, **data: Any) -> None:
+    """A control message for the channels: end, handoff, handback (see docs/ARCHITECTURE.md)."""
+    dispatcher.utter_message(json_message={"hotline": {"event": event, **data}})
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def session_metadata(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.get_slot(SESSION_METADATA_SLOT) or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def channel_of(tracker: Tracker) -> str:
+    channel = tracker.get_slot("channel") or session_metadata(tracker).get("channel")
+    return str(channel or "rest")
+
+
+def dialogue_setting(name: str, default: Any) -> Any:
+    return hotline_config().dialogue.get(name, default)
+
+
+def count_slot(tracker: Tracker, name: str) -> int:
+    value = tracker.get_slot(name)
+    return int(value) if isinstance(value, (int, float)) else 0

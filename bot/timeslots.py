@@ -1,0 +1,61 @@
+"""Reading a caller's preferred callback time: "明天上午", "今天下午三点以后", "随时".
+
+Returns the start of the slot as an aware datetime, or ANY_TIME when the caller
+has no preference, or None when the words are not a time we understand.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Optional, Union
+
+from bot.text.digits import chinese_number_value
+from bot.text.normalize import normalize_text
+
+ANY_TIME = "any"
+ANY_TIME_WORDS = ("随时", "都可以", "都行", "什么时候都", "任何时间", "无所谓", "全天")
+DAY_OFFSETS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3}
+# Start hour of each part of the day.
+PARTS_OF_DAY = {
+    "早上": 9, "上午": 9, "中午": 12, "下午": 14, "傍晚": 17, "晚上": 19, "晚": 19,
+}
+_HOUR = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*[点:时]\s*(半|\d{1,2}分?)?")
+_WEEKDAY = re.compile(r"(?:下)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+WEEKDAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+
+ParsedSlot = Union[datetime, str]
+
+
+def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
+    words = normalize_text(text or "")
+    if any(word in words for word in ANY_TIME_WORDS):
+        return ANY_TIME
+    day = None
+    for word in sorted(DAY_OFFSETS, key=len, reverse=True):
+        if word in words:
+            day = now.date() + timedelta(days=DAY_OFFSETS[word])
+            break
+    weekday = _WEEKDAY.search(words)
+    if day is None and weekday:
+        target = WEEKDAYS.get(weekday.group(1)) or int(weekday.group(1))
+        ahead = (target - now.isoweekday()) % 7 or 7
+        if words[weekday.start():].startswith("下") and ahead < 7:
+            ahead += 7
+        day = now.date() + timedelta(days=ahead)
+    part = next((PARTS_OF_DAY[w] for w in PARTS_OF_DAY if w in words), None)
+    hour = None
+    match = _HOUR.search(words)
+    if match:
+        hour = chinese_number_value(match.group(1))
+        if hour is not None and part is not None and part >= 12 and hour < 12:
+            hour += 12
+    if day is None and part is None and hour is None:
+        return None
+    if day is None:
+        day = now.date()
+    start_hour = hour if hour is not None else (part if part is not None else 9)
+    if start_hour is None or not 0 <= start_hour <= 23:
+        return None
+    minute = 30 if match and match.group(2) == "半" else 0
+    return datetime.combine(day, time(start_hour, minute), tzinfo=now.tzinfo)

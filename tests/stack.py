@@ -1,0 +1,120 @@
+"""The whole stack for end-to-end tests: a model trained once, Redis, actions, Rasa.
+
+`rasa_stack` starts the same processes `make run` starts (bot/ops), on free
+ports, against a real redis-server, and stops them at the end of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.ops.services import Ports, action_server, process_env, rasa_server
+from bot.ops.supervisor import Supervisor
+from bot.ops.training import ensure_model
+from tests.support.processes import RedisServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_TOKEN = "test-rasa-token"
+TEST_TWILIO_TOKEN = "test-twilio-auth-token"
+
+
+@dataclass
+class Stack:
+    root: Path
+    model: Path
+    ports: Ports
+    token: str
+    redis: RedisServer
+    env: dict[str, str]
+    supervisor: Supervisor
+    log_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis.url
+
+    def rasa_service(self):  # type: ignore[no-untyped-def]
+        return rasa_server(self.root, self.model, self.ports, self.token)
+
+    def actions_service(self):  # type: ignore[no-untyped-def]
+        return action_server(self.root, self.ports)
+
+    def restart_rasa(self, hard: bool = False) -> None:
+        self.supervisor.stop("rasa", hard=hard)
+        self.start_rasa()
+
+    def start_rasa(self) -> None:
+        service = self.rasa_service()
+        self.supervisor.start(service)
+        self.supervisor.wait_healthy(service, timeout=240)
+
+    def stop_actions(self, hard: bool = False) -> None:
+        self.supervisor.stop("actions", hard=hard)
+
+    def start_actions(self) -> None:
+        service = self.actions_service()
+        self.supervisor.start(service)
+        self.supervisor.wait_healthy(service, timeout=120)
+
+    def say(self, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
+        """One turn through the REST channel; the bot's messages."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message, **extra},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.token}, timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model for the current data and config, trained at most once per run."""
+    env = process_env(ROOT, "redis://127.0.0.1:6379/0", Ports())
+    return ensure_model(ROOT, ROOT / "models", env=env)
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(
+    trained_model: Path, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    ports = Ports(rasa=free_port(), actions=free_port())
+    work = tmp_path_factory.mktemp("stack")
+    env = process_env(ROOT, redis_server.url, ports, extra={
+        "RASA_TOKEN": TEST_TOKEN,
+        "TWILIO_AUTH_TOKEN": TEST_TWILIO_TOKEN,
+        "HOTLINE_OUTBOX_DIR": str(work / "outbox"),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.rasa}",
+    })
+    log_dir = ROOT / "test-output" / "logs"
+    supervisor = Supervisor(ROOT, log_dir, env)
+    stack = Stack(ROOT, trained_model, ports, TEST_TOKEN, redis_server, env, supervisor, log_dir)
+    try:
+        stack.start_actions()
+        stack.start_rasa()
+        yield stack
+    finally:
+        supervisor.stop_all()

@@ -1,0 +1,66 @@
+"""The service scripts: test stories pass `rasa test core`, and every one of them
+ends with a closing line; no response contains a forbidden phrase."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.compliance import check_texts, domain_response_texts
+from bot.ops.training import TrainingError, check_responses
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_STORIES = ROOT / "tests" / "test_stories.yml"
+# Responses that close a conversation (the standard closing and the manual's scripted ones).
+CLOSING_RESPONSES = {
+    "utter_closing", "utter_malicious_closing", "utter_silence_closing",
+    "utter_low_volume_closing", "utter_noisy_line_closing", "utter_personal_call",
+    "utter_idle_closing",
+}
+
+
+def story_actions(story: dict) -> list[str]:
+    return [step["action"] for step in story["steps"] if "action" in step]
+
+
+def test_every_test_story_starts_with_the_caller_and_ends_with_a_closing_line() -> None:
+    stories = yaml.safe_load(TEST_STORIES.read_text(encoding="utf-8"))["stories"]
+    assert len(stories) >= 20
+    for story in stories:
+        first = story["steps"][0]
+        assert "intent" in first, f"{story['story']}: must start with the caller (opening first)"
+        actions = story_actions(story)
+        intents = [step.get("intent") for step in story["steps"]]
+        if "hangup" in intents:
+            continue  # the caller is gone; the incomplete ticket is the ending
+        assert actions[-1] == "action_end_conversation", story["story"]
+        assert actions[-2] in CLOSING_RESPONSES, f"{story['story']}: ends with {actions[-2]}"
+
+
+def test_no_response_contains_a_forbidden_phrase() -> None:
+    assert check_texts(domain_response_texts(str(ROOT / "domain.yml"))) == []
+
+
+def test_the_training_guard_refuses_a_forbidden_phrase(tmp_path: Path) -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain["responses"]["utter_closing"].append({"text": "喂, 说话呀!再不说话我就挂了啊"})
+    (tmp_path / "domain.yml").write_text(yaml.safe_dump(domain, allow_unicode=True), "utf-8")
+    with pytest.raises(TrainingError, match="喂,说话呀"):
+        check_responses(tmp_path)
+
+
+@pytest.mark.stack
+def test_test_stories_pass_rasa_test_core(trained_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "test", "core", "--model", str(trained_model),
+         "--stories", str(TEST_STORIES), "--out", str(out), "--fail-on-prediction-errors"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    failed = out / "failed_test_stories.yml"
+    details = failed.read_text(encoding="utf-8") if failed.exists() else result.stdout[-3000:]
+    assert result.returncode == 0, details
