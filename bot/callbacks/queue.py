@@ -1,0 +1,416 @@
+"""Persistent callback queue in Redis. Every state change is one Lua script (atomic).
+
+Keys (prefix `hotline`):
+  hotline:cb:{id}             hash: the callback (ticket, phone, due_ms, status, attempts, ...)
+  hotline:cb:{id}:log         list: JSON events (scheduled, claimed, lease_expired, placed, ...)
+  hotline:cb:due              zset id -> due time (business clock, epoch ms): pending ones
+  hotline:cb:leases           zset id -> lease expiry (Redis server clock, epoch ms): claimed ones
+  hotline:cb:placed           zset id -> placement time: waiting for an outcome
+  hotline:cb:ticket:{number}  set of the ticket's callback ids
+
+Due times follow the injected business clock (tests move it by days); leases follow the
+Redis server's own clock (`TIME`), so a lease expires even if a worker's clock is wrong.
+Claiming first returns expired leases to `due`, then moves due ids to `leases` with a
+fresh token, so two workers never hold the same callback and a killed worker's claim
+comes back after `lease_seconds`. Scripts build the per-callback key names from the
+prefix, so this layout needs a single Redis (not Redis Cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.callbacks.model import Callback, CallbackStatus, Claim
+from bot.redis_client import KEY_PREFIX, RedisClient, guarded, text
+
+_SCHEDULE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV - 1))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('RPUSH', KEYS[4], ARGV[#ARGV])
+return 1
+"""
+
+# KEYS[1] due, KEYS[2] leases
+# ARGV: business now ms, lease ms, token prefix, limit, hash prefix, worker, business now iso
+_CLAIM = """
+local t = redis.call('TIME')
+local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', server_ms)) do
+  local h = ARGV[5] .. id
+  redis.call('ZREM', KEYS[2], id)
+  if redis.call('HGET', h, 'status') == 'claimed' then
+    local holder = redis.call('HGET', h, 'worker')
+    redis.call('HSET', h, 'status', 'pending', 'token', '')
+    redis.call('HINCRBY', h, 'lease_expiries', 1)
+    redis.call('ZADD', KEYS[1], redis.call('HGET', h, 'due_ms'), id)
+    redis.call('RPUSH', h .. ':log', cjson.encode({event = 'lease_expired', worker = holder,
+      at = ARGV[7]}))
+  end
+end
+local claimed = {}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
+for i, id in ipairs(ids) do
+  local h = ARGV[5] .. id
+  redis.call('ZREM', KEYS[1], id)
+  if redis.call('HGET', h, 'status') == 'pending' then
+    local token = ARGV[3] .. ':' .. i
+    redis.call('ZADD', KEYS[2], server_ms + tonumber(ARGV[2]), id)
+    redis.call('HSET', h, 'status', 'claimed', 'token', token, 'worker', ARGV[6])
+    redis.call('HINCRBY', h, 'claims', 1)
+    redis.call('RPUSH', h .. ':log', cjson.encode({event = 'claimed', worker = ARGV[6],
+      at = ARGV[7]}))
+    table.insert(claimed, id)
+    table.insert(claimed, token)
+  end
+end
+return claimed
+"""
+
+# KEYS[1] hash, KEYS[2] leases, KEYS[3] placed, KEYS[4] log; ARGV id, token, now ms, event
+_MARK_PLACED = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
+   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'placed', 'token', '', 'placed_ms', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('RPUSH', KEYS[4], ARGV[4])
+return 1
+"""
+
+# KEYS[1] hash, KEYS[2] leases, KEYS[3] due, KEYS[4] log; ARGV id, token, due ms, event
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
+   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '', 'due_ms', ARGV[3])
+redis.call('RPUSH', KEYS[4], ARGV[4])
+return 1
+"""
+
+# KEYS[1] hash, KEYS[2] leases; ARGV id, token, lease ms
+_RENEW = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
+   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+local t = redis.call('TIME')
+local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[2], server_ms + tonumber(ARGV[3]), ARGV[1])
+return 1
+"""
+
+# KEYS[1] hash, KEYS[2] placed, KEYS[3] due, KEYS[4] log
+# ARGV id, attempt, new status, due ms ('' unless pending), outcome, actor, note, now ms, event
+_OUTCOME = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'placed' then
+  if redis.call('HGET', KEYS[1], 'last_outcome_attempt') == ARGV[2] then return 'recorded' end
+  return 'not_placed'
+end
+if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[2] then return 'stale' end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'last_outcome', ARGV[5],
+  'last_outcome_attempt', ARGV[2], 'last_outcome_actor', ARGV[6], 'last_outcome_note', ARGV[7],
+  'last_outcome_ms', ARGV[8])
+if ARGV[3] == 'pending' then
+  redis.call('HSET', KEYS[1], 'due_ms', ARGV[4])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+end
+redis.call('RPUSH', KEYS[4], ARGV[9])
+return 'ok'
+"""
+
+# KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] placed, KEYS[5] log; ARGV id, event
+_CANCEL = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'pending' and status ~= 'claimed' and status ~= 'placed' then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'token', '')
+redis.call('RPUSH', KEYS[5], ARGV[2])
+return 1
+"""
+
+
+def to_ms(moment: datetime) -> int:
+    return int(round(moment.timestamp() * 1000))
+
+
+def from_ms(value: Any, tz: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(int(text(value)) / 1000, tz=timezone.utc).astimezone(tz)
+
+
+def _event(name: str, at: datetime, **fields: Any) -> str:
+    record = {"event": name, "at": at.isoformat(), **fields}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+class RedisCallbackQueue:
+    def __init__(self, client: RedisClient, tz: ZoneInfo, prefix: str = KEY_PREFIX) -> None:
+        self._r = client
+        self._tz = tz
+        self._p = prefix
+        self._schedule = client.register_script(_SCHEDULE)
+        self._claim = client.register_script(_CLAIM)
+        self._mark_placed = client.register_script(_MARK_PLACED)
+        self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+        self._outcome = client.register_script(_OUTCOME)
+        self._cancel = client.register_script(_CANCEL)
+
+    @property
+    def client(self) -> RedisClient:
+        return self._r
+
+    @property
+    def prefix(self) -> str:
+        return self._p
+
+    def key(self, callback_id: str) -> str:
+        return f"{self._p}:cb:{callback_id}"
+
+    def log_key(self, callback_id: str) -> str:
+        return f"{self.key(callback_id)}:log"
+
+    @property
+    def due_key(self) -> str:
+        return f"{self._p}:cb:due"
+
+    @property
+    def leases_key(self) -> str:
+        return f"{self._p}:cb:leases"
+
+    @property
+    def placed_key(self) -> str:
+        return f"{self._p}:cb:placed"
+
+    def ticket_key(self, number: str) -> str:
+        return f"{self._p}:cb:ticket:{number}"
+
+    # -- create / read ----------------------------------------------------------------------
+    @guarded
+    def add(
+        self,
+        callback_id: str,
+        *,
+        ticket_number: str,
+        phone: str,
+        kind: str,
+        reason: str,
+        due_at: datetime,
+        max_attempts: int,
+        now: datetime,
+    ) -> bool:
+        """Store a new pending callback; False when the id exists already (idempotent)."""
+        fields: dict[str, Any] = {
+            "id": callback_id,
+            "ticket": ticket_number,
+            "phone": phone,
+            "kind": kind,
+            "reason": reason,
+            "due_ms": to_ms(due_at),
+            "created_ms": to_ms(now),
+            "status": CallbackStatus.PENDING.value,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "claims": 0,
+            "lease_expiries": 0,
+            "token": "",
+            "worker": "",
+        }
+        flat = [str(v) for pair in fields.items() for v in pair]
+        event = _event("scheduled", now, due_at=due_at.isoformat())
+        created = self._schedule(
+            keys=[
+                self.key(callback_id),
+                self.due_key,
+                self.ticket_key(ticket_number),
+                self.log_key(callback_id),
+            ],
+            args=[callback_id, to_ms(due_at), *flat, event],
+        )
+        return bool(int(created))
+
+    @guarded
+    def get(self, callback_id: str) -> Callback | None:
+        raw = self._r.hgetall(self.key(callback_id))
+        return self._parse(raw) if raw else None
+
+    def _parse(self, raw: Mapping[Any, Any]) -> Callback:
+        data = {text(k): text(v) for k, v in raw.items()}
+
+        def optional_int(name: str) -> int | None:
+            return int(data[name]) if data.get(name) else None
+
+        return Callback(
+            id=data["id"],
+            ticket_number=data.get("ticket", ""),
+            phone=data.get("phone", ""),
+            kind=data.get("kind", ""),
+            reason=data.get("reason", ""),
+            due_at=from_ms(data["due_ms"], self._tz),
+            created_at=from_ms(data.get("created_ms") or data["due_ms"], self._tz),
+            status=CallbackStatus(data["status"]),
+            attempts=int(data.get("attempts") or 0),
+            max_attempts=int(data.get("max_attempts") or 1),
+            claims=int(data.get("claims") or 0),
+            lease_expiries=int(data.get("lease_expiries") or 0),
+            worker=data.get("worker", ""),
+            last_outcome=data.get("last_outcome") or None,
+            last_outcome_attempt=optional_int("last_outcome_attempt"),
+            last_outcome_actor=data.get("last_outcome_actor", ""),
+            last_outcome_note=data.get("last_outcome_note", ""),
+            last_outcome_at=from_ms(data["last_outcome_ms"], self._tz)
+            if data.get("last_outcome_ms")
+            else None,
+        )
+
+    @guarded
+    def for_ticket(self, number: str) -> list[Callback]:
+        ids = sorted(text(i) for i in self._r.smembers(self.ticket_key(number)))
+        found = [self.get(i) for i in ids]
+        return [c for c in found if c is not None]
+
+    @guarded
+    def events(self, callback_id: str) -> list[dict[str, Any]]:
+        return [json.loads(text(e)) for e in self._r.lrange(self.log_key(callback_id), 0, -1)]
+
+    @guarded
+    def counts(self) -> dict[str, int]:
+        return {
+            "due": int(self._r.zcard(self.due_key)),
+            "leased": int(self._r.zcard(self.leases_key)),
+            "placed": int(self._r.zcard(self.placed_key)),
+        }
+
+    # -- transitions ------------------------------------------------------------------------
+    @guarded
+    def claim(self, now: datetime, lease: timedelta, worker_id: str, limit: int) -> list[Claim]:
+        """Lease up to `limit` callbacks due at `now` (after recovering expired leases)."""
+        reply = self._claim(
+            keys=[self.due_key, self.leases_key],
+            args=[
+                to_ms(now),
+                max(1, int(lease.total_seconds() * 1000)),
+                uuid.uuid4().hex,
+                limit,
+                f"{self._p}:cb:",
+                worker_id,
+                now.isoformat(),
+            ],
+        )
+        items = [text(v) for v in reply]
+        claims = []
+        for callback_id, token in zip(items[0::2], items[1::2], strict=True):
+            callback = self.get(callback_id)
+            if callback is not None:
+                claims.append(Claim(callback, token, worker_id))
+        return claims
+
+    @guarded
+    def mark_placed(self, claim: Claim, now: datetime) -> bool:
+        """False when the lease was lost (expired and taken by another worker)."""
+        cid = claim.callback.id
+        event = _event("placed", now, worker=claim.worker_id, attempt=claim.attempt)
+        return bool(
+            int(
+                self._mark_placed(
+                    keys=[self.key(cid), self.leases_key, self.placed_key, self.log_key(cid)],
+                    args=[cid, claim.token, to_ms(now), event],
+                )
+            )
+        )
+
+    @guarded
+    def release(self, claim: Claim, due_at: datetime, now: datetime, reason: str) -> bool:
+        cid = claim.callback.id
+        event = _event(
+            "released", now, worker=claim.worker_id, reason=reason, due_at=due_at.isoformat()
+        )
+        return bool(
+            int(
+                self._release(
+                    keys=[self.key(cid), self.leases_key, self.due_key, self.log_key(cid)],
+                    args=[cid, claim.token, to_ms(due_at), event],
+                )
+            )
+        )
+
+    @guarded
+    def renew(self, claim: Claim, lease: timedelta) -> bool:
+        cid = claim.callback.id
+        return bool(
+            int(
+                self._renew(
+                    keys=[self.key(cid), self.leases_key],
+                    args=[cid, claim.token, max(1, int(lease.total_seconds() * 1000))],
+                )
+            )
+        )
+
+    @guarded
+    def apply_outcome(
+        self,
+        callback_id: str,
+        *,
+        attempt: int,
+        new_status: CallbackStatus,
+        due_at: datetime | None,
+        outcome: str,
+        actor: str,
+        note: str,
+        now: datetime,
+    ) -> str:
+        """'ok', 'recorded' (this attempt already has an outcome), 'stale' (not the current
+        attempt), 'not_placed' or 'missing'."""
+        event = _event(
+            "outcome", now, attempt=attempt, outcome=outcome, actor=actor, status=new_status.value
+        )
+        return text(
+            self._outcome(
+                keys=[
+                    self.key(callback_id),
+                    self.placed_key,
+                    self.due_key,
+                    self.log_key(callback_id),
+                ],
+                args=[
+                    callback_id,
+                    attempt,
+                    new_status.value,
+                    "" if due_at is None else to_ms(due_at),
+                    outcome,
+                    actor,
+                    note,
+                    to_ms(now),
+                    event,
+                ],
+            )
+        )
+
+    @guarded
+    def cancel(self, callback_id: str, actor: str, now: datetime) -> bool:
+        event = _event("cancelled", now, actor=actor)
+        return bool(
+            int(
+                self._cancel(
+                    keys=[
+                        self.key(callback_id),
+                        self.due_key,
+                        self.leases_key,
+                        self.placed_key,
+                        self.log_key(callback_id),
+                    ],
+                    args=[callback_id, event],
+                )
+            )
+        )
