@@ -9,6 +9,8 @@ import redis
 from bot.config import settings
 from bot.handoffs import HandoffQueue
 from bot.outcomes import ConversationOutcomes
+from bot.tickets.factory import build_ticket_service
+from bot.tickets.service import TicketService
 
 
 @lru_cache(maxsize=1)
@@ -24,3 +26,9 @@ def handoffs() -> HandoffQueue:
 
 def outcomes() -> ConversationOutcomes:
     return ConversationOutcomes(redis_connection())
+
+
+@lru_cache(maxsize=1)
+def tickets() -> TicketService:
+    """Tickets with their first callback planned on creation (bot/callbacks)."""
+    return build_ticket_service()

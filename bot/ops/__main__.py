@@ -76,10 +76,10 @@ def cmd_run(ports: Ports) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        services = [action_server(ROOT, ports), rasa_server(ROOT, model, ports, conf.rasa_token)]
-        worker = callback_worker()
-        if worker is not None:
-            services.insert(1, worker)
+        services = [
+            action_server(ROOT, ports), callback_worker(),
+            rasa_server(ROOT, model, ports, conf.rasa_token),
+        ]
         for service in services:
             supervisor.start(service)
         for service in services:

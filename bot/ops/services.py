@@ -70,10 +70,6 @@ def action_server(root: Path, ports: Ports) -> Service:
     )
 
 
-def callback_worker() -> Service | None:
-    """The callback worker, once bot.callbacks provides one."""
-    try:
-        import bot.callbacks.worker  # noqa: F401
-    except ImportError:
-        return None
+def callback_worker() -> Service:
+    """Places due callbacks, retries them and escalates overdue tickets (bot/callbacks)."""
     return Service(name="callback-worker", args=[sys.executable, "-m", "bot.callbacks.worker"])

@@ -1,0 +1,274 @@
+"""Tickets: create from the complaint/callback form, look up status, record feedback.
+
+Every write is keyed by conversation and turn, so a retried action call or a
+duplicated webhook never files twice (bot/tickets is idempotent on that key).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABCMeta, abstractmethod
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services
+from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
+from actions.ladders import user_intents_this_session
+from bot.text.digits import digit_view
+from bot.text.normalize import normalize_text
+from bot.tickets.errors import TicketError, ValidationFailed
+from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest, normalize_ticket_number
+from bot.tickets.phone import normalize_phone
+
+logger = logging.getLogger(__name__)
+
+TICKET_NUMBER_IN_TEXT = re.compile(r"T?\s*(\d{12})")
+
+# Slots the forms fill, emptied once a ticket is filed so a second complaint starts clean.
+FORM_SLOTS = (
+    "complaint_description", "complaint_category", "phone_confirmed", "callback_time",
+)
+
+
+def turn_key(tracker: Tracker, purpose: str) -> str:
+    """Idempotency key: the conversation and the user turn this write belongs to."""
+    turns = sum(1 for event in tracker.events if event.get("event") == "user")
+    return f"{tracker.sender_id}:{turns}:{purpose}"
+
+
+def first_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
+    """The caller's words in the latest turn with one of `intents` (their own description)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            name = (event.get("parse_data") or {}).get("intent", {}).get("name")
+            if name in intents:
+                return str(event.get("text") or "")
+    return ""
+
+
+def anger_streak(tracker: Tracker) -> int:
+    intents = user_intents_this_session(tracker.events)
+    return sum(1 for name in intents if name == "angry")
+
+
+def promised_text(ticket: Ticket) -> str:
+    fmt = str(dialogue_setting("promised_time_format", "%m月%d日 %H:%M"))
+    moment = ticket.promised_at
+    return moment.strftime(fmt) if moment else ""
+
+
+def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
+    description = tracker.get_slot("complaint_description") or first_text_of(
+        tracker, ("complaint", "product_question", "pursue_request", "angry")
+    )
+    return TicketRequest(
+        conversation_id=tracker.sender_id,
+        channel=channel_of(tracker),
+        description=description,
+        category=tracker.get_slot("complaint_category") or (
+            "inquiry" if tracker.active_loop_name == "callback_form" else "other"
+        ),
+        surname=tracker.get_slot("surname") or "",
+        title=tracker.get_slot("title") or "",
+        phone=tracker.get_slot("phone_number") or tracker.get_slot("caller_phone") or "",
+        address=tracker.get_slot("caller_address") or "",
+        order_number=tracker.get_slot("order_number") or "",
+        preferred_time_text=tracker.get_slot("callback_time") or "",
+        latest_intent=latest_intent(tracker),
+        anger_streak=anger_streak(tracker),
+        extra_text=" ".join(
+            str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"
+        )[-2000:],
+        incomplete=incomplete,
+    )
+
+
+def file_ticket(
+    dispatcher: CollectingDispatcher, tracker: Tracker, incomplete: bool = False
+) -> list[EventType]:
+    """Create the ticket (or queue it) and say so; the events to apply."""
+    service = services.tickets()
+    try:
+        result = service.create_ticket(
+            ticket_request(tracker, incomplete), turn_key(tracker, "ticket")
+        )
+    except ValidationFailed as failed:
+        logger.warning("ticket for %s not valid: %s", tracker.sender_id, failed.fields)
+        result = service.create_ticket(
+            ticket_request(tracker, incomplete=True), turn_key(tracker, "ticket")
+        )
+    events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+    events.append(SlotSet("served", True))
+    if result.queued or result.ticket is None:
+        if not incomplete:
+            utter(dispatcher, "utter_ticket_queued")
+        return events
+    ticket = result.ticket  # its first callback is planned by the service
+    if not incomplete:
+        utter(
+            dispatcher, "utter_ticket_created",
+            ticket_id=ticket.number, ticket_promised_time=promised_text(ticket),
+        )
+    return events + [
+        SlotSet("ticket_id", ticket.number),
+        SlotSet("ticket_promised_time", promised_text(ticket)),
+    ]
+
+
+class ActionCreateTicket(Action):
+    def name(self) -> str:
+        return "action_create_ticket"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            return file_ticket(dispatcher, tracker)
+        except TicketError:
+            logger.exception("ticket for %s could not be recorded", tracker.sender_id)
+            utter(dispatcher, "utter_service_unavailable")
+            return [SlotSet("served", True)]
+
+
+class ActionHandleHangup(Action):
+    """The caller hung up: an unfinished complaint becomes an incomplete ticket + callback."""
+
+    def name(self) -> str:
+        return "action_handle_hangup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events: list[EventType] = []
+        if tracker.active_loop_name in ("complaint_form", "callback_form"):
+            try:
+                events = file_ticket(dispatcher, tracker, incomplete=True)
+            except TicketError:
+                logger.exception("incomplete ticket for %s not recorded", tracker.sender_id)
+        try:
+            services.outcomes().record_end(
+                tracker.sender_id, "caller_hangup", channel_of(tracker),
+                served=bool(tracker.get_slot("served")),
+                handed_off=bool(tracker.get_slot("handed_off")),
+            )
+        except Exception:  # noqa: BLE001 - the caller is gone; log and carry on
+            logger.exception("could not record the hang-up of %s", tracker.sender_id)
+        return events
+
+
+class ActionPursueRequest(Action):
+    """A caller insists: a filed ticket goes up a tier; otherwise it is filed now."""
+
+    def name(self) -> str:
+        return "action_pursue_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        number = tracker.get_slot("ticket_id")
+        if number:
+            try:
+                services.tickets().escalate(number, actor="assistant", note=latest_text(tracker))
+            except TicketError:
+                logger.exception("could not escalate %s", number)
+            utter(dispatcher, "utter_pursue_not_soon")
+            return [SlotSet("served", True)]
+        utter(dispatcher, "utter_pursue_soon")
+        try:
+            return file_ticket(dispatcher, tracker)
+        except TicketError:
+            logger.exception("ticket for %s could not be recorded", tracker.sender_id)
+            return [SlotSet("served", True)]
+
+
+def _ticket_number_in(tracker: Tracker) -> Optional[str]:
+    candidate = tracker.get_slot("ticket_number") or next(
+        tracker.get_latest_entity_values("ticket_number"), None
+    )
+    if candidate:
+        return normalize_ticket_number(str(candidate))
+    text = digit_view(normalize_text(latest_text(tracker))).upper()
+    match = TICKET_NUMBER_IN_TEXT.search(text)
+    return f"T{match.group(1)}" if match else None
+
+
+class ActionTicketStatus(Action):
+    """Status by ticket number, or by phone once the caller's surname matches."""
+
+    def name(self) -> str:
+        return "action_ticket_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        service = services.tickets()
+        number = _ticket_number_in(tracker)
+        ticket: Optional[Ticket] = None
+        if number:
+            ticket = service.get_ticket(number)
+        else:
+            phone = normalize_phone(digit_view(normalize_text(latest_text(tracker)))) or (
+                tracker.get_slot("phone_number")
+            )
+            if phone:
+                surname = tracker.get_slot("surname")
+                if not surname:
+                    utter(dispatcher, "utter_confirm_identity")
+                    return [SlotSet("phone_number", phone), SlotSet("ticket_step", "asked")]
+                matches = service.find_for_caller(surname, phone=phone)
+                ticket = matches[0] if matches else None
+            else:
+                utter(dispatcher, "utter_ask_ticket_number")
+                return [SlotSet("ticket_step", "asked")]
+        if ticket is None:
+            utter(dispatcher, "utter_ticket_not_found")
+            return [SlotSet("ticket_step", "asked"), SlotSet("ticket_number", None)]
+        utter(
+            dispatcher, f"utter_ticket_status_{ticket.status.value}",
+            ticket_id=ticket.number, ticket_promised_time=promised_text(ticket),
+        )
+        return [SlotSet("ticket_step", "answered"), SlotSet("served", True)]
+
+
+class ActionRecordFeedback(Action, metaclass=ABCMeta):
+    """Record praise or a suggestion; subclasses name the kind."""
+
+    kind = ""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        request = FeedbackRequest(
+            kind=self.kind,
+            text=latest_text(tracker),
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            staff_name=next(tracker.get_latest_entity_values("staff_name"), "") or "",
+            branch=next(tracker.get_latest_entity_values("branch"), "") or "",
+        )
+        try:
+            services.tickets().record_feedback(request, turn_key(tracker, self.kind))
+        except TicketError:
+            logger.exception("%s of %s not recorded", self.kind, tracker.sender_id)
+        return [SlotSet("served", True)]
+
+
+class ActionRecordPraise(ActionRecordFeedback):
+    kind = "praise"
+
+    def name(self) -> str:
+        return "action_record_praise"
+
+
+class ActionRecordSuggestion(ActionRecordFeedback):
+    kind = "suggestion"
+
+    def name(self) -> str:
+        return "action_record_suggestion"
