@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
@@ -70,8 +70,8 @@ class ActionEndConversation(Action):
                 services.handoffs().flag_caller(caller, tracker.sender_id, reason)
         except redis.RedisError:
             logger.exception("could not record the end of %s", tracker.sender_id)
-        # The next message opens a new session with the opening line.
-        return [Restarted()]
+        # The channels open a new session (with the opening line) on the next message.
+        return [SlotSet("session_closed", True)]
 
 
 class ActionStoreSatisfaction(Action):

@@ -23,7 +23,9 @@ from bot.text.normalize import normalize_text
 from bot.tickets.phone import PhoneKind, parse_phone
 from bot.timeslots import ANY_TIME, parse_time_slot
 
-SURNAME_PATTERN = re.compile(r"(?:我姓|免贵姓|姓)([\u4e00-\u9fff]{1,2}?)(?:[,，。 ]|先生|女士|小姐|$)")
+SURNAME_PATTERN = re.compile(
+    r"(?:我姓|免贵姓|姓)([\u4e00-\u9fff]{1,2}?)(?:[,，。 ]|先生|女士|小姐|$)"
+)
 TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
 MAX_CALLBACK_DAYS = 30
@@ -91,7 +93,13 @@ class CommonContactValidation(FormValidationAction):
     async def extract_phone_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if self._requested(tracker) != "phone_number" or tracker.get_slot("phone_number"):
+        if tracker.get_slot("phone_number") or tracker.get_slot("phone_confirmed") is False:
+            return {}
+        caller_phone = tracker.get_slot("caller_phone")
+        if caller_phone and tracker.get_slot("requested_slot") in (None, "surname"):
+            # The line's own number is offered first; the caller confirms or corrects it.
+            return {"phone_number": caller_phone}
+        if self._requested(tracker) != "phone_number":
             return {}
         match = PHONE_CANDIDATE.search(digit_view(normalize_text(latest_text(tracker))))
         return {"phone_number": match.group(0)} if match else {}

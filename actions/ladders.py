@@ -7,6 +7,7 @@ data/rules/situations.yml say what each stage does.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import latest_intent
 from bot.config import hotline_config
 
 
@@ -44,17 +44,48 @@ def stage_for(stages: list[str], count: int) -> str:
     return stages[min(max(count, 1), len(stages)) - 1]
 
 
-class ActionLadderStep(Action):
+class LadderStep(Action, metaclass=ABCMeta):
+    """Move one ladder (hotline.yml `ladders.<ladder>`) to the stage this turn reaches.
+
+    One action per ladder, so each rule names the one stage slot it branches on.
+    """
+
+    @property
+    @abstractmethod
+    def ladder(self) -> str: ...
+
     def name(self) -> str:
-        return "action_ladder_step"
+        return f"action_ladder_{self.ladder}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = latest_intent(tracker)
-        ladder = hotline_config().section("ladders").get(intent or "")
-        if not ladder:
-            return []
+        spec = hotline_config().section("ladders")[self.ladder]
+        intent = str(spec.get("intent", self.ladder))
         intents = user_intents_this_session(tracker.events)
-        count = occurrence_count(intents, str(intent), ladder.get("count") != "session")
-        return [SlotSet(ladder["slot"], stage_for(list(ladder["stages"]), count))]
+        count = occurrence_count(intents, intent, spec.get("count") != "session")
+        return [SlotSet(spec["slot"], stage_for(list(spec["stages"]), count))]
+
+
+class ActionLadderAngry(LadderStep):
+    ladder = "angry"
+
+
+class ActionLadderMalicious(LadderStep):
+    ladder = "malicious"
+
+
+class ActionLadderNomatch(LadderStep):
+    ladder = "nomatch"
+
+
+class ActionLadderSilence(LadderStep):
+    ladder = "silence"
+
+
+class ActionLadderLowVolume(LadderStep):
+    ladder = "low_volume"
+
+
+class ActionLadderDialect(LadderStep):
+    ladder = "dialect"

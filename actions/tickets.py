@@ -12,12 +12,12 @@ from abc import ABCMeta, abstractmethod
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
 from actions.ladders import user_intents_this_session
+from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
 from bot.text.digits import digit_view
 from bot.text.normalize import normalize_text
 from bot.tickets.errors import TicketError, ValidationFailed
@@ -157,7 +157,7 @@ class ActionHandleHangup(Action):
             )
         except Exception:  # noqa: BLE001 - the caller is gone; log and carry on
             logger.exception("could not record the hang-up of %s", tracker.sender_id)
-        return events
+        return events + [ActiveLoop(None)]
 
 
 class ActionPursueRequest(Action):

@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from bot.masking import mask_sensitive
 from channels.scripted import scripted_reply
+from channels.sessions import reopen_if_closed
 from channels.validation import InputRejected, clean_metadata, clean_sender, clean_text
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class HotlineRestInput(RestInput):
             metadata["channel"] = "rest"
             collector = CollectingOutputChannel()
             try:
+                await reopen_if_closed(getattr(request.app.ctx, "agent", None), sender)
                 await on_new_message(UserMessage(
                     text, collector, sender, input_channel=self.name(), metadata=metadata
                 ))
@@ -72,7 +74,8 @@ class HotlineRestInput(RestInput):
                 reply = await scripted_reply(
                     request.app, "utter_service_unavailable", sender, self.name()
                 )
-                messages = collector.messages + ([{"recipient_id": sender, **reply}] if reply else [])
+                extra = [{"recipient_id": sender, **reply}] if reply else []
+                messages = collector.messages + extra
                 return response.json(messages)
             return response.json(collector.messages)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +16,12 @@ class JsonBusinessBackend:
     def __init__(self, path: Path = SAMPLE_ORDERS) -> None:
         with open(path, encoding="utf-8") as handle:
             rows = json.load(handle)
-        self._orders = {row["order_number"]: OrderInfo(**row) for row in rows}
+        self._orders = {_digits(row["order_number"]): OrderInfo(**row) for row in rows}
 
     def order(self, order_number: str) -> Optional[OrderInfo]:
-        return self._orders.get((order_number or "").strip().upper())
+        # Callers read the digits ("订单号 2026…"), often without the letter prefix.
+        return self._orders.get(_digits(order_number or ""))
+
+
+def _digits(order_number: str) -> str:
+    return re.sub(r"\D", "", order_number)

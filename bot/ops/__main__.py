@@ -30,9 +30,10 @@ def _banner(ports: Ports, token: str) -> str:
         "",
         "Hotline assistant is running.",
         f"  Web chat page:   {base}/webchat/",
-        f"  REST channel:    curl -s {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\",
+        f"  REST channel:    curl -s {base}/webhooks/rest/webhook \\",
+        "                     -H 'Content-Type: application/json' \\",
         "                     -d '{\"sender\": \"demo-1\", \"message\": \"你好\"}'",
-        f"  Phone webhook:   {base}/webhooks/voice/webhook  (TwiML; signed requests only)",
+        f"  Phone webhook:   {base}/webhooks/phone/voice  (TwiML; signed requests only)",
         f"  Rasa HTTP API:   {base}/status?token={token}",
         f"  Action server:   http://127.0.0.1:{ports.actions}/health",
         "  Logs:            var/log/",
@@ -49,7 +50,8 @@ def cmd_check() -> None:
 
 
 def cmd_train() -> Path:
-    model = ensure_model(ROOT, ROOT / "models", env=process_env(ROOT, settings().redis_url, Ports()))
+    env = process_env(ROOT, settings().redis_url, Ports())
+    model = ensure_model(ROOT, ROOT / "models", env=env)
     print(f"model: {model.relative_to(ROOT)}")
     return model
 

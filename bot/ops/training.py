@@ -7,6 +7,7 @@ suite reuse a model until one of those changes, and train at most once.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -55,13 +56,24 @@ def check_responses(root: Path) -> None:
 
 
 def ensure_model(root: Path, models_dir: Path, env: dict[str, str] | None = None) -> Path:
-    """Return a model trained on the current inputs, training it if needed."""
+    """Return a model trained on the current inputs, training it if needed.
+
+    A lock file serialises concurrent callers (`make run` beside `make test`), so the
+    second one waits and reuses the model instead of training it again.
+    """
     check_responses(root)
     name = f"hotline-{fingerprint(root)}"
     model = models_dir / f"{name}.tar.gz"
-    if model.exists():
-        return model
     models_dir.mkdir(parents=True, exist_ok=True)
+    with open(models_dir / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not model.exists():
+            _train(root, models_dir, name, env)
+    return model
+
+
+def _train(root: Path, models_dir: Path, name: str, env: dict[str, str] | None) -> None:
+    model = models_dir / f"{name}.tar.gz"
     command = [
         sys.executable, "-m", "rasa", "train",
         "--config", str(root / "config.yml"),
@@ -73,4 +85,3 @@ def ensure_model(root: Path, models_dir: Path, env: dict[str, str] | None = None
     result = subprocess.run(command, cwd=root, env=env)
     if result.returncode != 0 or not model.exists():
         raise TrainingError(f"rasa train failed (exit {result.returncode})")
-    return model

@@ -1,0 +1,168 @@
+"""Rasa component: multinomial logistic regression over per-featurizer normalised features.
+
+Rasa's LogisticRegressionClassifier fits raw bag-of-words counts, so long
+messages (reviews, forum comments) dominate and rare intents are up-weighted
+("balanced"). Here each featurizer's sentence features form a block; sparse
+blocks are L2-normalised row by row, dense blocks are scaled by
+`dense_weight`, and class weights are configurable. Measured in
+docs/BENCHMARKS.md ("NLU"). The model is stored as plain arrays (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
+
+logger = logging.getLogger(__name__)
+MODEL_FILE = "linear.npz"
+META_FILE = "linear.json"
+
+
+def sentence_blocks(message: Message) -> dict[str, Any]:
+    """The message's sentence-level TEXT features, one entry per featurizer."""
+    blocks: dict[str, Any] = {}
+    for feature in message.features:
+        if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE:
+            blocks[feature.origin] = feature.features
+    return blocks
+
+
+def design_matrix(
+    messages: list[Message], layout: list[tuple[str, int, bool]], dense_weight: float
+) -> sparse.csr_matrix:
+    """Stack blocks in `layout` order: (origin, width, is_sparse); missing blocks are zero."""
+    rows = []
+    for message in messages:
+        blocks = sentence_blocks(message)
+        parts = []
+        for origin, width, is_sparse in layout:
+            block = blocks.get(origin)
+            if block is None:
+                parts.append(sparse.csr_matrix((1, width), dtype=np.float64))
+                continue
+            if is_sparse:
+                row = sparse.csr_matrix(block, dtype=np.float64)
+                norm = np.sqrt(row.multiply(row).sum())
+                parts.append(row / norm if norm else row)
+            else:
+                parts.append(sparse.csr_matrix(np.asarray(block, dtype=np.float64) * dense_weight))
+        rows.append(sparse.hstack(parts, format="csr"))
+    return sparse.vstack(rows, format="csr")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class HotlineLinearClassifier(GraphComponent, IntentClassifier):
+    """Intent classifier: L2-normalised feature blocks + logistic regression."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "C": 1.0,
+            "class_weight": None,  # or "balanced"
+            "dense_weight": 1.0,
+            "max_iter": 2000,
+            "ranking_length": 10,
+        }
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.layout: list[tuple[str, int, bool]] = []
+        self.classes: list[str] = []
+        self.coef: np.ndarray | None = None
+        self.intercept: np.ndarray | None = None
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "HotlineLinearClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            logger.debug("no intent examples: %s stays untrained", self.__class__.__name__)
+            return self._resource
+        self.layout = _layout(examples)
+        features = design_matrix(examples, self.layout, self.config["dense_weight"])
+        labels = [e.get(INTENT) for e in examples]
+        model = LogisticRegression(C=self.config["C"], class_weight=self.config["class_weight"],
+                                   max_iter=self.config["max_iter"], solver="lbfgs")
+        model.fit(features, labels)
+        self.classes = [str(c) for c in model.classes_]
+        self.coef, self.intercept = model.coef_, model.intercept_
+        self.persist()
+        return self._resource
+
+    def predict_proba(self, messages: list[Message]) -> np.ndarray:
+        assert self.coef is not None and self.intercept is not None
+        scores = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self.coef.T
+        scores = np.asarray(scores) + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.coef is None or not messages:
+            return messages
+        for message, probs in zip(messages, self.predict_proba(messages)):
+            order = np.argsort(-probs)
+            ranking = [{"name": self.classes[i], "confidence": float(probs[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            length = self.config["ranking_length"]
+            message.set("intent_ranking", ranking[:length] if length else ranking,
+                        add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / MODEL_FILE, coef=self.coef, intercept=self.intercept)
+            meta = {"classes": self.classes, "layout": self.layout}
+            (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False),
+                                               encoding="utf-8")
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "HotlineLinearClassifier":
+        component = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                arrays = np.load(directory / MODEL_FILE, allow_pickle=False)
+                meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            logger.debug("no trained %s in %s", cls.__name__, resource.name)
+            return component
+        component.coef, component.intercept = arrays["coef"], arrays["intercept"]
+        component.classes = list(meta["classes"])
+        component.layout = [(str(o), int(w), bool(s)) for o, w, s in meta["layout"]]
+        return component
+
+
+def _layout(examples: list[Message]) -> list[tuple[str, int, bool]]:
+    """Featurizer blocks seen in training, in a stable order, with widths."""
+    layout: dict[str, tuple[int, bool]] = {}
+    for example in examples:
+        for origin, block in sentence_blocks(example).items():
+            if origin not in layout:
+                layout[origin] = (int(block.shape[-1]), sparse.issparse(block))
+    return [(origin, width, is_sparse) for origin, (width, is_sparse) in sorted(layout.items())]

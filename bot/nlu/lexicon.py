@@ -1,0 +1,148 @@
+"""Hand-written lexicons (see lexicons/README.md) and the features built from them.
+
+`Lexicon.scan(text)` finds entries longest-first without overlaps and flips the
+polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
+"不难吃" leans positive). `Lexicon.sentence_features(text)` summarises a
+message in a small dense vector; `token_features` marks each token.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+CATEGORIES = ("positive", "negative", "abuse", "groups", "anger", "service", "oos")
+NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it negates
+_SECOND_PERSON = re.compile(r"你(?!好)")
+_FIRST_PERSON = re.compile(r"我")
+_QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
+_EXCLAIM = re.compile(r"[!！]")
+_BOOK_TITLE = re.compile(r"《[^》]+》")
+
+FEATURE_NAMES = (
+    "positive", "negative", "positive_wins", "negative_wins", "negated",
+    "tail_positive", "tail_negative", "expectation",
+    "abuse", "groups", "abuse_and_group", "abuse_and_you", "abuse_and_service",
+    "anger", "anger_and_you", "second_person", "first_person", "service", "oos",
+    "book_title", "question", "exclamation", "length",
+)
+TOKEN_SLOTS = {name: FEATURE_NAMES.index(name) for name in
+               ("positive", "negative", "negated", "abuse", "groups", "anger", "service", "oos")}
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: str
+    start: int
+    end: int
+    negated: bool = False
+
+
+def read_entries(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+
+
+class Lexicon:
+    """All category word lists in one longest-first matcher."""
+
+    def __init__(self, entries: dict[str, Iterable[str]], negators: Iterable[str],
+                 neutral: Iterable[str] = (), contrast: Iterable[str] = (),
+                 expectation: Iterable[str] = ()) -> None:
+        owner: dict[str, str] = {}
+        for category, words in entries.items():
+            for word in words:
+                owner.setdefault(word.lower(), category)
+        for word in neutral:
+            owner[word.lower()] = "neutral"
+        self._owner = owner
+        words = sorted(owner, key=lambda w: (-len(w), w))
+        self._pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
+        self._contrast = _alternation(contrast)
+        self._expectation = _alternation(expectation)
+        negs = sorted(set(negators), key=len, reverse=True)
+        self._negator = re.compile(
+            "(?:" + "|".join(re.escape(n) for n in negs) + f").{{0,{NEGATION_WINDOW}}}$"
+        )
+
+    @classmethod
+    def from_directory(cls, directory: Path = LEXICON_DIR) -> "Lexicon":
+        entries = {c: read_entries(directory / f"{c}.txt") for c in CATEGORIES}
+        return cls(entries, read_entries(directory / "negators.txt"),
+                   read_entries(directory / "neutral.txt"),
+                   read_entries(directory / "contrast.txt"),
+                   read_entries(directory / "expectation.txt"))
+
+    def scan(self, text: str) -> list[Hit]:
+        hits = []
+        for match in self._pattern.finditer(text):
+            category = self._owner[match.group(0).lower()]
+            if category == "neutral":
+                continue
+            negated = False
+            if category in ("positive", "negative"):
+                before = text[max(0, match.start() - 6) : match.start()]
+                negated = bool(self._negator.search(before))
+                if negated:
+                    category = "negative" if category == "positive" else "positive"
+            hits.append(Hit(category, match.start(), match.end(), negated))
+        return hits
+
+    def sentence_features(self, text: str, hits: Sequence[Hit] | None = None) -> np.ndarray:
+        hits = self.scan(text) if hits is None else hits
+        count = {c: sum(1 for h in hits if h.category == c) for c in CATEGORIES}
+        you = len(_SECOND_PERSON.findall(text))
+        tail_start = max((m.end() for m in self._contrast.finditer(text)), default=len(text))
+        tail = [h for h in hits if h.start >= tail_start]
+        values = {
+            "tail_positive": sum(1 for h in tail if h.category == "positive"),
+            "tail_negative": sum(1 for h in tail if h.category == "negative"),
+            "expectation": len(self._expectation.findall(text)),
+            "positive": count["positive"], "negative": count["negative"],
+            "positive_wins": float(count["positive"] > count["negative"]),
+            "negative_wins": float(count["negative"] > count["positive"]),
+            "negated": sum(1 for h in hits if h.negated),
+            "abuse": count["abuse"], "groups": count["groups"],
+            "abuse_and_group": float(bool(count["abuse"] and count["groups"])),
+            "abuse_and_you": float(bool(count["abuse"] and you)),
+            "abuse_and_service": float(bool(count["abuse"] and count["service"])),
+            "anger": count["anger"], "anger_and_you": float(bool(count["anger"] and you)),
+            "second_person": you, "first_person": len(_FIRST_PERSON.findall(text)),
+            "service": count["service"], "oos": count["oos"],
+            "book_title": float(bool(_BOOK_TITLE.search(text))),
+            "question": float(bool(_QUESTION.search(text.strip()))),
+            "exclamation": len(_EXCLAIM.findall(text)),
+            "length": math.log1p(len(text)) / 3.0,
+        }
+        vector = [values[name] for name in FEATURE_NAMES]
+        squashed = [math.log1p(v) if v > 1 else v for v in vector]
+        return np.array([squashed], dtype=np.float32)
+
+    def token_features(self, text: str, spans: Sequence[tuple[int, int]],
+                       hits: Sequence[Hit] | None = None) -> np.ndarray:
+        hits = self.scan(text) if hits is None else hits
+        matrix = np.zeros((len(spans), len(FEATURE_NAMES)), dtype=np.float32)
+        for row, (start, end) in enumerate(spans):
+            for hit in hits:
+                if hit.start < end and start < hit.end:
+                    matrix[row, TOKEN_SLOTS[hit.category]] = 1.0
+                    if hit.negated:
+                        matrix[row, TOKEN_SLOTS["negated"]] = 1.0
+        return matrix
+
+
+def _alternation(words: Iterable[str]) -> "re.Pattern[str]":
+    ordered = sorted(set(words), key=len, reverse=True) or ["(?!)"]
+    return re.compile("|".join(re.escape(w) if w != "(?!)" else w for w in ordered))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.from_directory()

@@ -1,0 +1,156 @@
+"""Phone, order and ticket numbers, found with a blank Chinese spaCy pipeline.
+
+The text is first viewed with Arabic half-width digits (same length, so the
+offsets stay valid): "幺三八…" and "１３８…" read like "138…". spaCy's
+character segmenter makes one token per character; a `Matcher` finds digit
+runs (with dashes/brackets inside) and tickets (`T` + 12 digits), and a
+`PhraseMatcher` finds the cue words ("电话", "订单号", "工单号"…) that decide
+what an ambiguous run is. The classification rules live in `classify`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from bot.nlu.spans import EntitySpan, drop_overlaps
+from bot.text.digits import digit_view
+from bot.text.width import to_half_width
+
+PHONE_CUES = ("电话", "手机", "号码", "座机", "联系方式", "回电", "打给我", "联系我", "来电")
+ORDER_CUES = ("订单", "单号", "订单号", "运单", "快递单", "购买记录")
+TICKET_CUES = ("工单", "投诉单", "受理单", "投诉编号", "受理号", "登记号", "工单号")
+CUE_WINDOW = 12  # characters before a number in which a cue counts
+
+_MOBILE = re.compile(r"^(?:86)?(1[3-9]\d{9})$")
+_LANDLINE = re.compile(r"^\(?(0\d{2,3})\)?-?(\d{7,8})$")
+
+
+@dataclass(frozen=True)
+class NumberRules:
+    """Tunable formats (component config), so a company can change them without code."""
+
+    order_min_digits: int = 8
+    order_max_digits: int = 24
+    bare_order_min_digits: int = 12
+    ticket_prefix: str = "T"
+    ticket_digits: int = 12
+    cues: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("phone_number", PHONE_CUES),
+        ("order_number", ORDER_CUES),
+        ("ticket_number", TICKET_CUES),
+    )
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "NumberRules":
+        known = {k: config[k] for k in cls.__dataclass_fields__ if k in config and k != "cues"}
+        return cls(**known)
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any:
+    import spacy
+
+    return spacy.blank("zh")  # character segmenter: no model, no download
+
+
+@lru_cache(maxsize=4)
+def _matchers(rules: NumberRules) -> tuple[Any, Any]:
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    nlp = _nlp()
+    matcher = Matcher(nlp.vocab)
+    matcher.add(
+        "TICKET",
+        [[{"LOWER": rules.ticket_prefix.lower()},
+          {"TEXT": {"REGEX": r"^\d$"}, "OP": f"{{{rules.ticket_digits}}}"}]],
+    )
+    matcher.add(
+        "DIGITS",
+        [[{"TEXT": {"REGEX": r"^[\d(+]$"}},
+          {"TEXT": {"REGEX": r"^[\d()\-]$"}, "OP": "*"},
+          {"TEXT": {"REGEX": r"^\d$"}}]],
+        greedy="LONGEST",
+    )
+    cues = PhraseMatcher(nlp.vocab)
+    for label, words in rules.cues:
+        cues.add(label, [nlp.make_doc(w) for w in words])
+    return matcher, cues
+
+
+def _valid_date(digits: str) -> bool:
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return 2000 <= int(digits[:4]) <= 2099
+
+
+def _landline(raw: str) -> str | None:
+    match = _LANDLINE.match(raw)
+    if match:
+        return f"{match.group(1)}-{match.group(2)}"
+    digits = re.sub(r"\D", "", raw)
+    if not digits.startswith("0") or digits.startswith("00"):
+        return None
+    area = digits[:3] if digits[1] in "12" else digits[:4]
+    local = digits[len(area):]
+    if 7 <= len(local) <= 8 and len(area) + len(local) == len(digits):
+        return f"{area}-{local}"
+    return None
+
+
+def classify(raw: str, cue: str | None, rules: NumberRules) -> tuple[str, str] | None:
+    """(entity, value) for a digit run, given the nearest cue before it."""
+    digits = re.sub(r"\D", "", raw)
+    is_ticket_like = len(digits) == rules.ticket_digits and _valid_date(digits)
+    if cue == "ticket_number" and is_ticket_like:
+        return "ticket_number", rules.ticket_prefix + digits
+    mobile = _MOBILE.match(digits)
+    if mobile and cue != "order_number":
+        return "phone_number", mobile.group(1)
+    if cue != "order_number":
+        landline = _landline(raw.lstrip("+"))
+        if landline and (cue == "phone_number" or "-" in raw or "(" in raw or len(digits) <= 12):
+            return "phone_number", landline
+    if cue == "order_number" and rules.order_min_digits <= len(digits) <= rules.order_max_digits:
+        return "order_number", digits
+    if cue is None and rules.bare_order_min_digits <= len(digits) <= rules.order_max_digits:
+        return "order_number", digits
+    return None
+
+
+def find_numbers(text: str, rules: NumberRules | None = None) -> list[EntitySpan]:
+    """All phone/order/ticket numbers in `text` (offsets refer to `text`)."""
+    rules = rules or NumberRules()
+    view = digit_view(to_half_width(text))
+    if not any(c.isdigit() for c in view):
+        return []
+    nlp = _nlp()
+    matcher, cue_matcher = _matchers(rules)
+    doc = nlp.make_doc(view)
+    cue_spans = [(nlp.vocab.strings[m], doc[s:e].start_char, doc[s:e].end_char)
+                 for m, s, e in cue_matcher(doc)]
+    found: list[EntitySpan] = []
+    for match_id, start, end in matcher(doc):
+        span = doc[start:end]
+        if nlp.vocab.strings[match_id] == "TICKET":
+            digits = span.text[1:]
+            if _valid_date(digits):
+                found.append(EntitySpan("ticket_number", span.start_char, span.end_char,
+                                        rules.ticket_prefix + digits))
+            continue
+        cue = _nearest_cue(cue_spans, span.start_char)
+        result = classify(span.text, cue, rules)
+        if result:
+            found.append(EntitySpan(result[0], span.start_char, span.end_char, result[1]))
+    return drop_overlaps(found)
+
+
+def _nearest_cue(cues: list[tuple[str, int, int]], position: int) -> str | None:
+    before = [(end, label) for label, _start, end in cues
+              if end <= position and position - end <= CUE_WINDOW]
+    return max(before)[1] if before else None
