@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -11,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import latest_intent, utter
+from actions.support import dialogue_setting, latest_intent, utter
 from bot.backend import BusinessBackend, JsonBusinessBackend
 from bot.config import hotline_config
 
@@ -24,6 +25,10 @@ def backend() -> BusinessBackend:
         return JsonBusinessBackend()
     module_name, _, class_name = spec.partition(":")
     return getattr(importlib.import_module(module_name), class_name)()
+
+
+def hold_threshold_s() -> float:
+    return float(dialogue_setting("hold_after_ms", 1500)) / 1000
 
 
 # What each lookup contributes to its response.
@@ -54,7 +59,12 @@ class ActionAnswerBusiness(Action):
             if not order_number:
                 utter(dispatcher, "utter_ask_order_number")
                 return [SlotSet("business_topic", topic), SlotSet("business_step", "asked")]
+            started = time.monotonic()
             order = backend().order(order_number)
+            if time.monotonic() - started > hold_threshold_s():
+                # A slow backend: the manual's hold and resume lines (004:307).
+                utter(dispatcher, "utter_hold")
+                utter(dispatcher, "utter_resume")
             if order is None:
                 utter(dispatcher, "utter_order_not_found", order_number=order_number)
                 return [

@@ -15,7 +15,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import latest_intent, latest_text, utter
+from actions.support import dialogue_setting, latest_intent, latest_text, utter
 from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.text.digits import digit_view
@@ -52,7 +52,10 @@ def group_digits(digits: str) -> str:
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
-    return f"{surname}{title}" if title in ("先生", "女士") else f"{surname}先生(女士)"
+    """王先生 / 王女士, or 王先生(女士) while the title is unknown (manual 000:614)."""
+    if title in ("先生", "女士"):
+        return f"{surname}{title}"
+    return f"{surname}{dialogue_setting('default_address', '先生(女士)')}"
 
 
 class CommonContactValidation(FormValidationAction):

@@ -8,11 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import SESSION_METADATA_SLOT, utter
+from actions.support import SESSION_METADATA_SLOT, dialogue_setting, utter
 from bot.config import hotline_config
 
 KNOWN_CHANNELS = {"rest", "webchat", "phone"}
-DEFAULT_ADDRESS = "先生(女士)"  # the manual's form when the surname is unknown (000:514)
 
 
 class ActionSessionStart(Action):
@@ -30,7 +29,7 @@ class ActionSessionStart(Action):
         events: list[EventType] = [SessionStarted()]
         events += [SlotSet(name, value) for name, value in company.items()]
         events.append(SlotSet("channel", channel if channel in KNOWN_CHANNELS else "rest"))
-        events.append(SlotSet("address_as", DEFAULT_ADDRESS))
+        events.append(SlotSet("address_as", dialogue_setting("default_address", "先生(女士)")))
         caller_phone = metadata.get("caller_phone")
         if isinstance(caller_phone, str) and caller_phone:
             events.append(SlotSet("caller_phone", caller_phone))

@@ -58,6 +58,8 @@ ensure_os_packages() {
   command -v redis-server >/dev/null 2>&1 || [[ -n "${REDIS_URL:-}" && "${HOTLINE_SKIP_REDIS_INSTALL:-0}" == 1 ]] || missing+=(redis-server)
   if [[ $WITH_BROWSER -eq 1 ]]; then
     command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    # CJK glyphs for the screenshots of the Chinese pages
+    fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
   fi
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
 }

@@ -1,0 +1,123 @@
+"""A small synchronous client of the web chat protocol, for tests and debugging.
+
+Uses the real python-socketio client over HTTP long-polling. (Its asyncio
+WebSocket transport needs aiohttp >= 3.10, newer than Rasa 3.6 allows; the
+browser widget uses WebSocket.)
+
+    with WebchatClient("http://127.0.0.1:5005") as chat:
+        chat.open_session()          # new conversation id
+        chat.start()                 # the opening line arrives as a bot message
+        chat.say("我要投诉")
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any, Optional
+
+import socketio
+from engineio import payload
+
+# A long-poll response may carry more packets than python-engineio's client
+# decodes by default (16), e.g. during the flood test: many acks, echoes and
+# refusals at once. Only this client process is affected.
+CLIENT_MAX_DECODE_PACKETS = 256
+
+
+class WebchatClient:
+    def __init__(
+        self,
+        base_url: str,
+        socketio_path: str = "/webchat/socket.io",
+        headers: Optional[dict[str, str]] = None,
+    ) -> None:
+        payload.Payload.max_decode_packets = max(
+            payload.Payload.max_decode_packets, CLIENT_MAX_DECODE_PACKETS
+        )
+        self.base_url = base_url
+        self.socketio_path = socketio_path
+        self.headers = headers or {}
+        self.sio = socketio.Client(reconnection=False)
+        self.bot_messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.confirmed: list[str] = []
+        self.session_id: Optional[str] = None
+        self.sio.on("bot_uttered", self._on_bot)
+        self.sio.on("session_confirm", self.confirmed.append)
+
+    def _on_bot(self, data: Any) -> None:
+        self.bot_messages.put(data)
+
+    def connect(self) -> WebchatClient:
+        self.sio.connect(
+            self.base_url,
+            socketio_path=self.socketio_path,
+            transports=["polling"],
+            headers=self.headers,
+            wait_timeout=15,
+        )
+        return self
+
+    def close(self) -> None:
+        if self.sio.connected:
+            # abort: do not wait up to a ping interval for the pending long-poll to return
+            self.sio.eio.disconnect(abort=True)
+
+    def __enter__(self) -> WebchatClient:
+        return self if self.connected else self.connect()
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.sio.connected)
+
+    def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
+        return self.sio.call(event, data, timeout=timeout)
+
+    def open_session(self, session_id: Optional[str] = None) -> dict[str, Any]:
+        """`session_request`; remembers the confirmed id."""
+        ack = self.call("session_request", {"session_id": session_id})
+        if isinstance(ack, dict) and ack.get("ok"):
+            self.session_id = ack["session_id"]
+        return ack
+
+    def start(self) -> dict[str, Any]:
+        return self.call("session_start", {"session_id": self.session_id})
+
+    def history(self) -> dict[str, Any]:
+        return self.call("history_request", {"session_id": self.session_id})
+
+    def say(self, text: Any, display_text: Optional[str] = None, **extra: Any) -> Any:
+        """`user_uttered`; returns the acknowledgement (sent after the bot has answered)."""
+        metadata = {"display_text": display_text} if display_text else {}
+        payload = {"message": text, "session_id": self.session_id, "metadata": metadata, **extra}
+        return self.call("user_uttered", payload)
+
+    def next_message(self, timeout: float = 10) -> dict[str, Any]:
+        return self.bot_messages.get(timeout=timeout)
+
+    def drain(self, settle_s: float = 0.3) -> list[dict[str, Any]]:
+        """All bot messages received so far, waiting `settle_s` for stragglers."""
+        time.sleep(settle_s)
+        messages = []
+        while True:
+            try:
+                messages.append(self.bot_messages.get_nowait())
+            except queue.Empty:
+                return messages
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    """The texts of ordinary bot messages (not refusals or control events)."""
+    return [m["text"] for m in messages if m.get("text") and not m.get("system")]
+
+
+def controls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `hotline` control events among bot messages."""
+    return [
+        m["custom"]["hotline"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("hotline"), dict)
+    ]
