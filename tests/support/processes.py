@@ -106,7 +106,8 @@ def start_process(
     log = open(log_path, "ab")  # noqa: SIM115 - closed when the process is stopped
     merged = {**os.environ, **(env or {})}
     return subprocess.Popen(
-        list(args), stdout=log, stderr=subprocess.STDOUT, env=merged, cwd=cwd, start_new_session=True
+        list(args), stdout=log, stderr=subprocess.STDOUT, env=merged, cwd=cwd,
+        start_new_session=True,
     )
 
 
