@@ -29,18 +29,20 @@ END_REASONS = {
     "hangup": "caller_hangup",
 }
 SCRIPTED_HANGUP_REASONS = {"malicious", "silence", "low_volume", "noisy_line"}
-RATING_PATTERN = re.compile(r"[1-5一二三四五]")
+# A bare score as an answer: "4", "五分", "5 分。" (longer texts rely on the rating entity).
+RATING_PATTERN = re.compile(r"^\s*([1-5一二三四五])\s*分?\s*[。.!！]?\s*$")
 CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
 def parse_rating(tracker: Tracker) -> int | None:
-    """A 1-5 score from the rating entity/slot, a button payload, or the caller's words."""
-    for candidate in (tracker.get_slot("rating"), latest_text(tracker)):
+    """A 1-5 score from the rating entity (or button payload), or a bare score as the answer."""
+    entity = next(tracker.get_latest_entity_values("rating"), None) or tracker.get_slot("rating")
+    for candidate in (entity, latest_text(tracker)):
         if candidate is None:
             continue
-        match = RATING_PATTERN.search(str(candidate))
+        match = RATING_PATTERN.match(str(candidate))
         if match:
-            char = match.group(0)
+            char = match.group(1)
             return CHINESE_DIGITS.get(char) or int(char)
     return None
 
@@ -83,12 +85,15 @@ class ActionStoreSatisfaction(Action):
     ) -> list[EventType]:
         score = parse_rating(tracker)
         if score is None:
-            return [SlotSet("rating", None)]
+            return [SlotSet("rating", None), SlotSet("survey_answer", "declined")]
         try:
             services.outcomes().record_satisfaction(tracker.sender_id, score)
         except redis.RedisError:
             logger.exception("could not store satisfaction of %s", tracker.sender_id)
-        return [SlotSet("satisfaction", float(score)), SlotSet("rating", None)]
+        return [
+            SlotSet("satisfaction", float(score)), SlotSet("rating", None),
+            SlotSet("survey_answer", "rated"),
+        ]
 
 
 class ActionHandoff(Action):

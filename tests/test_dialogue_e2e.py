@@ -148,3 +148,22 @@ def test_order_status_is_answered_from_the_backend(rasa_stack: Stack) -> None:
     talk = Conversation(rasa_stack, "order")
     reply = " ".join(talk.say("帮我查一下订单DD20261101001到哪了"))
     assert "已发货,预计明天送达" in reply
+
+
+@pytest.mark.parametrize(("answer", "score"), [("4", 4), ("五分", 5), ("一般般吧", 3)])
+def test_the_survey_answer_is_stored_whatever_intent_it_reads_as(
+    rasa_stack: Stack, stack_redis: "redis.Redis[bytes]", answer: str, score: int
+) -> None:
+    talk = Conversation(rasa_stack, "survey")
+    talk.say("帮我查一下订单20261101001")
+    assert any("评价" in text for text in talk.say("没有了"))
+    assert talk.say(answer) == ["谢谢您的评价,我们将不断改进服务,让您满意。", WEB_CLOSING]
+    stored = stack_redis.hget(f"hotline:outcome:{talk.sender}", "satisfaction")
+    assert stored is not None and int(stored) == score
+
+
+def test_declining_the_survey_still_closes(rasa_stack: Stack) -> None:
+    talk = Conversation(rasa_stack, "nosurvey")
+    talk.say("帮我查一下订单20261101001")
+    talk.say("没有了")
+    assert talk.say("不用了") == [WEB_CLOSING]
