@@ -30,17 +30,6 @@ TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
 MAX_CALLBACK_DAYS = 30
 
-# Words that name each complaint category (hotline.yml keys -> caller words).
-CATEGORY_WORDS = {
-    "product_fault": ("质量", "坏", "故障", "不工作", "漏水", "破损", "商品"),
-    "staff_attitude": ("态度", "骂", "凶", "不耐烦", "服务差"),
-    "staff_error": ("多收", "收错", "发错", "错了", "失误", "信息错"),
-    "delivery_delay": ("送货", "物流", "快递", "配送", "没送到", "延误"),
-    "repair": ("维修", "三包", "保修", "修"),
-    "installation": ("安装",),
-}
-
-
 def group_digits(digits: str) -> str:
     """Read-back form of a number: 138 1234 5678 / 010 1234 5678."""
     if len(digits) == 11 and digits.startswith("1"):
@@ -195,8 +184,8 @@ class ValidateComplaintForm(CommonContactValidation):
         if entity:
             return {"complaint_category": entity}
         text = normalize_text(latest_text(tracker))
-        for category, words in CATEGORY_WORDS.items():
-            if any(word in text for word in words):
+        for category, words in hotline_config().section("complaint_category_words").items():
+            if any(str(word) in text for word in words or []):
                 return {"complaint_category": category}
         if self._requested(tracker) == "complaint_category":
             return {"complaint_category": "other"}
