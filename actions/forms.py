@@ -27,6 +27,8 @@ SURNAME_PATTERN = re.compile(
     r"(?:我姓|免贵姓|姓)([\u4e00-\u9fff]{1,2}?)(?:[,，。 ]|先生|女士|小姐|$)"
 )
 TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
+ORDER_NUMBER_CANDIDATE = re.compile(r"[A-Za-z]{0,3}\d{8,20}")
+NOT_GIVEN = "none"  # the slot value when the caller has no order number at hand
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
 MAX_CALLBACK_DAYS = 30
 
@@ -157,6 +159,47 @@ class CommonContactValidation(FormValidationAction):
 class ValidateComplaintForm(CommonContactValidation):
     def name(self) -> str:
         return "validate_complaint_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The domain's slots, plus order number / address where the category needs them."""
+        category = tracker.get_slot("complaint_category")
+        extra = hotline_config().section("complaint_extra_slots").get(category) or []
+        slots = list(domain_slots)
+        position = slots.index("callback_time") if "callback_time" in slots else len(slots)
+        for slot in extra:
+            if slot not in slots:
+                slots.insert(position, slot)
+                position += 1
+        return slots
+
+    async def extract_order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if self._requested(tracker) != "order_number" or tracker.get_slot("order_number"):
+            return {}
+        entity = next(tracker.get_latest_entity_values("order_number"), None)
+        if entity:
+            return {"order_number": entity}
+        match = ORDER_NUMBER_CANDIDATE.search(digit_view(normalize_text(latest_text(tracker))))
+        if match:
+            return {"order_number": match.group(0)}
+        # The order number is optional: an answer without one ("没有", "记不清了") moves on.
+        return {"order_number": NOT_GIVEN}
+
+    async def extract_caller_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if self._requested(tracker) != "caller_address" or tracker.get_slot("caller_address"):
+            return {}
+        entity = next(tracker.get_latest_entity_values("address"), None)
+        text = latest_text(tracker).strip()
+        return {"caller_address": (entity or text)[:200]} if (entity or text) else {}
 
     async def extract_complaint_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -16,6 +16,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from actions.forms import NOT_GIVEN
 from actions.ladders import user_intents_this_session
 from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
 from bot.text.digits import digit_view
@@ -61,6 +62,10 @@ def promised_text(ticket: Ticket) -> str:
     return moment.strftime(fmt) if moment else ""
 
 
+def _given(value: Optional[str]) -> str:
+    return "" if not value or value == NOT_GIVEN else str(value)
+
+
 def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
     description = tracker.get_slot("complaint_description") or first_text_of(
         tracker, ("complaint", "product_question", "pursue_request", "angry")
@@ -76,7 +81,7 @@ def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
         title=tracker.get_slot("title") or "",
         phone=tracker.get_slot("phone_number") or tracker.get_slot("caller_phone") or "",
         address=tracker.get_slot("caller_address") or "",
-        order_number=tracker.get_slot("order_number") or "",
+        order_number=_given(tracker.get_slot("order_number")),
         preferred_time_text=tracker.get_slot("callback_time") or "",
         latest_intent=latest_intent(tracker),
         anger_streak=anger_streak(tracker),

@@ -63,7 +63,9 @@ def test_complaint_gets_a_ticket_number_and_the_ticket_exists(rasa_stack: Stack)
     assert any("贵姓" in text for text in first)
     assert any("联系电话" in text for text in talk.say("我姓王"))
     assert any("138 1234 5678" in text for text in talk.say("幺三八一二三四五六七八"))
-    assert any("回电的时间" in text for text in talk.say("对"))
+    # a faulty product: the order number is asked too; a caller without one can say so
+    assert any("订单号" in text for text in talk.say("对"))
+    assert any("回电的时间" in text for text in talk.say("没有订单号"))
     reply = " ".join(talk.say("明天上午"))
     number = TICKET_NUMBER.search(reply)
     assert number, reply
@@ -152,7 +154,7 @@ def test_order_status_is_answered_from_the_backend(rasa_stack: Stack) -> None:
 
 @pytest.mark.parametrize(("answer", "score"), [("4", 4), ("五分", 5), ("一般般吧", 3)])
 def test_the_survey_answer_is_stored_whatever_intent_it_reads_as(
-    rasa_stack: Stack, stack_redis: "redis.Redis[bytes]", answer: str, score: int
+    rasa_stack: Stack, stack_redis: redis.Redis[bytes], answer: str, score: int
 ) -> None:
     talk = Conversation(rasa_stack, "survey")
     talk.say("帮我查一下订单20261101001")
@@ -167,3 +169,22 @@ def test_declining_the_survey_still_closes(rasa_stack: Stack) -> None:
     talk.say("帮我查一下订单20261101001")
     talk.say("没有了")
     assert talk.say("不用了") == [WEB_CLOSING]
+
+
+def test_a_delivery_complaint_also_asks_for_the_order_number_and_address(
+    rasa_stack: Stack,
+) -> None:
+    talk = Conversation(rasa_stack, "delivery")
+    talk.say("我要投诉,你们的快递三天了还没送到")
+    talk.say("我姓周")
+    talk.say("13600002222")
+    assert any("订单号" in text for text in talk.say("对"))
+    assert any("地址" in text for text in talk.say("订单号是20261101001"))
+    assert any("回电的时间" in text for text in talk.say("阳光花园5号楼1单元302"))
+    number = TICKET_NUMBER.search(" ".join(talk.say("明天上午")))
+    assert number
+    ticket = build_ticket_service(env=settings(rasa_stack.env)).get_ticket(number.group(0))
+    assert ticket is not None
+    assert ticket.category == "delivery_delay"
+    assert ticket.order_number == "20261101001"
+    assert ticket.caller.address == "阳光花园5号楼1单元302"
