@@ -1,7 +1,7 @@
 # The two commands of the Quickstart: `make run` and `make test`.
 SHELL := /bin/bash
 
-.PHONY: run test train check lint bench-nlu call clean
+.PHONY: run test train check shell lint bench-nlu call clean
 
 run:            ## set up what is missing, train if needed, serve everything
 	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops run
@@ -14,6 +14,13 @@ train:          ## compliance guard + train only when inputs changed
 
 check:          ## configuration and forbidden-phrase checks, rasa data validate
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m bot.ops check && "$$py" -m rasa data validate
+
+shell:          ## chat in the terminal (with `make run` running in another terminal)
+	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops shell
+
+call:           ## play a phone call in the terminal against `make run` (TwiML webhooks)
+	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m channels.voice.simulator \
+	  --url "$${PUBLIC_BASE_URL:-http://127.0.0.1:5005}" --auth-token "$${TWILIO_AUTH_TOKEN:-dev-token}"
 
 lint:
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m ruff check .

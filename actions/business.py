@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import dialogue_setting, latest_intent, utter
+from actions.support import dialogue_setting, latest_intent, latest_text, order_number_in, utter
 from bot.backend import BusinessBackend, JsonBusinessBackend
 from bot.config import hotline_config
 
@@ -56,6 +56,8 @@ class ActionAnswerBusiness(Action):
         lookup = spec.get("lookup")
         if lookup:
             order_number = tracker.get_slot("order_number")
+            if not order_number and tracker.get_slot("business_step") == "asked":
+                order_number = order_number_in(latest_text(tracker))  # keyed in on the phone
             if not order_number:
                 utter(dispatcher, "utter_ask_order_number")
                 return [SlotSet("business_topic", topic), SlotSet("business_step", "asked")]

@@ -15,7 +15,13 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import dialogue_setting, latest_intent, latest_text, utter
+from actions.support import (
+    dialogue_setting,
+    latest_intent,
+    latest_text,
+    order_number_in,
+    utter,
+)
 from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.text.digits import digit_view
@@ -27,7 +33,6 @@ SURNAME_PATTERN = re.compile(
     r"(?:我姓|免贵姓|姓)([\u4e00-\u9fff]{1,2}?)(?:[,，。 ]|先生|女士|小姐|$)"
 )
 TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
-ORDER_NUMBER_CANDIDATE = re.compile(r"[A-Za-z]{0,3}\d{8,20}")
 NOT_GIVEN = "none"  # the slot value when the caller has no order number at hand
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
 MAX_CALLBACK_DAYS = 30
@@ -186,9 +191,9 @@ class ValidateComplaintForm(CommonContactValidation):
         entity = next(tracker.get_latest_entity_values("order_number"), None)
         if entity:
             return {"order_number": entity}
-        match = ORDER_NUMBER_CANDIDATE.search(digit_view(normalize_text(latest_text(tracker))))
-        if match:
-            return {"order_number": match.group(0)}
+        keyed = order_number_in(latest_text(tracker))
+        if keyed:
+            return {"order_number": keyed}
         # The order number is optional: an answer without one ("没有", "记不清了") moves on.
         return {"order_number": NOT_GIVEN}
 

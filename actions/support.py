@@ -7,6 +7,7 @@ the forbidden-phrase guard before they are sent.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -14,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.compliance import default_matcher
 from bot.config import hotline_config
+from bot.text.digits import digit_view
+from bot.text.normalize import normalize_text
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 
@@ -52,6 +55,15 @@ def channel_of(tracker: Tracker) -> str:
 
 def dialogue_setting(name: str, default: Any) -> Any:
     return hotline_config().dialogue.get(name, default)
+
+
+ORDER_NUMBER_CANDIDATE = re.compile(r"[A-Za-z]{0,3}\d{8,20}")
+
+
+def order_number_in(text: str) -> Optional[str]:
+    """An order number read out or keyed in (spoken and full-width digits included)."""
+    match = ORDER_NUMBER_CANDIDATE.search(digit_view(normalize_text(text or "")))
+    return match.group(0) if match else None
 
 
 def count_slot(tracker: Tracker, name: str) -> int:

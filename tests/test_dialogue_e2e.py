@@ -188,3 +188,10 @@ def test_a_delivery_complaint_also_asks_for_the_order_number_and_address(
     assert ticket.category == "delivery_delay"
     assert ticket.order_number == "20261101001"
     assert ticket.caller.address == "阳光花园5号楼1单元302"
+
+
+def test_an_order_number_given_alone_after_we_asked_is_looked_up(rasa_stack: Stack) -> None:
+    talk = Conversation(rasa_stack, "keyed")
+    assert any("订单号" in text for text in talk.say("帮我查一下订单"))
+    reply = " ".join(talk.say("20261101001"))
+    assert "已发货,预计明天送达" in reply

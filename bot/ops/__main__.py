@@ -4,6 +4,7 @@ run    start Redis if needed, train if inputs changed, start every process,
        print where to talk to the assistant, and stop everything on Ctrl-C.
 train  only the compliance guard and (re)training.
 check  only the compliance guard and the configuration checks.
+shell  `rasa shell` in the terminal against the running action server and Redis.
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ def cmd_train() -> Path:
     return model
 
 
+def cmd_shell(ports: Ports) -> int:
+    """Chat in the terminal; needs `make run` (actions, Redis) running."""
+    env = process_env(ROOT, settings().redis_url, ports)
+    model = ensure_model(ROOT, ROOT / "models", env=env)
+    args = [
+        sys.executable, "-m", "rasa", "shell", "--model", str(model),
+        "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(ports.rasa + 100),
+    ]
+    os.execve(sys.executable, args, env)
+    return 0  # not reached
+
+
 def cmd_run(ports: Ports) -> int:
     conf = settings()
     conf.check_secrets()
@@ -103,7 +116,7 @@ def cmd_run(ports: Ports) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.ops")
-    parser.add_argument("command", choices=["run", "train", "check"])
+    parser.add_argument("command", choices=["run", "train", "check", "shell"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055"))
@@ -114,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_check()
         elif args.command == "train":
             cmd_train()
+        elif args.command == "shell":
+            return cmd_shell(Ports(rasa=args.port, actions=args.actions_port))
         else:
             return cmd_run(Ports(rasa=args.port, actions=args.actions_port))
     except (ConfigError, RedisUnavailable, TrainingError, StartupError) as exc:
