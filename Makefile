@@ -22,6 +22,10 @@ call:           ## play a phone call in the terminal against `make run` (TwiML w
 	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m channels.voice.simulator \
 	  --url "$${PUBLIC_BASE_URL:-http://127.0.0.1:5005}" --auth-token "$${TWILIO_AUTH_TOKEN:-dev-token}"
 
+DEV ?= ../shared/eval/dev.jsonl
+bench-nlu:      ## NLU: project vs stock pipeline, 5-fold CV and the evaluation set DEV
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/nlu.py --dev "$(DEV)" --latency --json results/nlu.json
+
 lint:
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m ruff check .
 
