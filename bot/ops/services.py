@@ -42,16 +42,20 @@ def process_env(root: Path, redis_url: str, ports: Ports, extra: dict[str, str] 
     return env
 
 
-def rasa_server(root: Path, model: Path, ports: Ports, token: str, cors: str = "*") -> Service:
+def rasa_server(root: Path, model: Path, ports: Ports, token: str) -> Service:
+    # Browsers may call the HTTP API cross-origin only from the web chat's allowed sites.
+    origins = [o.strip() for o in os.environ.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",")]
+    allowed = [origin for origin in origins if origin and origin != "*"]
+    cors = ["--cors", *allowed] if allowed else []
     return Service(
         name="rasa",
         args=[
             sys.executable, "-m", "rasa", "run",
             "--model", str(model),
             "--port", str(ports.rasa),
-            "--interface", "127.0.0.1",
+            "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),
             "--enable-api", "--auth-token", token,
-            "--cors", cors,
+            *cors,
             "--credentials", str(root / "credentials.yml"),
             "--endpoints", str(root / "endpoints.yml"),
         ],
