@@ -18,7 +18,14 @@ from pathlib import Path
 
 from bot.config import ConfigError, hotline_config, settings
 from bot.ops.redis_local import RedisUnavailable, ensure_aof, is_reachable, start_local_redis
-from bot.ops.services import Ports, action_server, callback_worker, process_env, rasa_server
+from bot.ops.services import (
+    Ports,
+    action_server,
+    callback_worker,
+    console,
+    process_env,
+    rasa_server,
+)
 from bot.ops.supervisor import StartupError, Supervisor
 from bot.ops.training import TrainingError, check_responses, ensure_model
 
@@ -37,6 +44,8 @@ def _banner(ports: Ports, token: str) -> str:
         f"  Phone webhook:   {base}/webhooks/phone/voice  (TwiML; signed requests only)",
         f"  Rasa HTTP API:   {base}/status?token={token}",
         f"  Action server:   http://127.0.0.1:{ports.actions}/health",
+        f"  Agent console:   http://127.0.0.1:{ports.console}/  "
+        "(users: python -m bot.console.users add NAME --role agent)",
         "  Logs:            var/log/",
         "Press Ctrl-C to stop.",
         "",
@@ -93,7 +102,7 @@ def cmd_run(ports: Ports) -> int:
     try:
         services = [
             action_server(ROOT, ports), callback_worker(),
-            rasa_server(ROOT, model, ports, conf.rasa_token),
+            rasa_server(ROOT, model, ports, conf.rasa_token), console(ports),
         ]
         for service in services:
             supervisor.start(service)
@@ -121,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055"))
     )
+    parser.add_argument(
+        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", "5080"))
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
@@ -130,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "shell":
             return cmd_shell(Ports(rasa=args.port, actions=args.actions_port))
         else:
-            return cmd_run(Ports(rasa=args.port, actions=args.actions_port))
+            return cmd_run(
+                Ports(rasa=args.port, actions=args.actions_port, console=args.console_port)
+            )
     except (ConfigError, RedisUnavailable, TrainingError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

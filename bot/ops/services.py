@@ -14,6 +14,7 @@ from bot.ops.redis_local import redis_env
 class Ports:
     rasa: int = 5005
     actions: int = 5055
+    console: int = 5080
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,16 @@ def action_server(root: Path, ports: Ports) -> Service:
 def callback_worker() -> Service:
     """Places due callbacks, retries them and escalates overdue tickets (bot/callbacks)."""
     return Service(name="callback-worker", args=[sys.executable, "-m", "bot.callbacks.worker"])
+
+
+def console(ports: Ports) -> Service:
+    """The agent/supervisor console (bot/console, its own Sanic app; docs/CONSOLE.md)."""
+    return Service(
+        name="console",
+        args=[
+            sys.executable, "-m", "bot.console",
+            "--host", os.environ.get("CONSOLE_INTERFACE", "127.0.0.1"),
+            "--port", str(ports.console),
+        ],
+        health_url=f"http://127.0.0.1:{ports.console}/healthz",
+    )

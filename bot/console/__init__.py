@@ -1,0 +1,1 @@
+"""The agent/supervisor console: its own Sanic app and process (see docs/CONSOLE.md)."""
