@@ -153,6 +153,17 @@ class TicketService:
         request = replace(request, incomplete=True)
         return self._submit("incomplete", request, idempotency_key, complete=False)
 
+    def defer_ticket(
+        self, request: TicketRequest, idempotency_key: str, reason: str
+    ) -> CreateResult:
+        """Keep a request in the outbox without trying the store: its usual writer (the
+        action server) is unreachable. `replay_outbox()` creates it under the same key, so a
+        request deferred twice, or also filed by the action server, is one ticket."""
+        key = _require_key(idempotency_key)
+        request = self._stamp(request)
+        kind = "incomplete" if request.incomplete else "ticket"
+        return self._queue(kind, key, request, StoreUnavailable(reason))
+
     def _submit(
         self, kind: str, request: TicketRequest, idempotency_key: str, *, complete: bool
     ) -> CreateResult:

@@ -33,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import service_down
 from channels.voice.config import VoiceConfig
 from channels.voice.dialogue import CHANNEL_NAME, RasaDialogue
 from channels.voice.outbound import CallbackCalls
@@ -41,6 +42,8 @@ from channels.voice.twiml import Urls, render_empty
 from channels.voice.webhook import VoiceWebhook, WebhookRequest, WebhookResponse, refusal
 
 logger = logging.getLogger(__name__)
+
+service_down.install()  # action server down: holding line, hand-off, outbox
 
 
 class HotlineVoiceInput(InputChannel):
