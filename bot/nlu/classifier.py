@@ -93,7 +93,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "HotlineLinearClassifier":
+               execution_context: ExecutionContext) -> HotlineLinearClassifier:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -118,6 +118,8 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         assert self.coef is not None and self.intercept is not None
         scores = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self.coef.T
         scores = np.asarray(scores) + self.intercept
+        if scores.shape[1] == 1:  # two intents: sklearn fits one logit for the second class
+            scores = np.hstack([np.zeros_like(scores), scores])
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -125,7 +127,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.coef is None or not messages:
             return messages
-        for message, probs in zip(messages, self.predict_proba(messages)):
+        for message, probs in zip(messages, self.predict_proba(messages), strict=True):
             order = np.argsort(-probs)
             ranking = [{"name": self.classes[i], "confidence": float(probs[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -143,7 +145,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "HotlineLinearClassifier":
+             execution_context: ExecutionContext, **kwargs: Any) -> HotlineLinearClassifier:
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:

@@ -50,6 +50,10 @@ class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
             "bare_order_min_digits": 12,
             "ticket_prefix": "T",
             "ticket_digits": 12,
+            # cue words before a number (None: the defaults in bot.nlu.numbers)
+            "phone_cues": None,
+            "order_cues": None,
+            "ticket_cues": None,
         }
 
     def __init__(
@@ -73,7 +77,7 @@ class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "HotlineEntityExtractor":
+    ) -> HotlineEntityExtractor:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -97,7 +101,7 @@ class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "HotlineEntityExtractor":
+    ) -> HotlineEntityExtractor:
         tables: dict[str, list[str]] = {}
         try:
             with model_storage.read_from(resource) as directory:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class Lexicon:
         )
 
     @classmethod
-    def from_directory(cls, directory: Path = LEXICON_DIR) -> "Lexicon":
+    def from_directory(cls, directory: Path = LEXICON_DIR) -> Lexicon:
         entries = {c: read_entries(directory / f"{c}.txt") for c in CATEGORIES}
         return cls(entries, read_entries(directory / "negators.txt"),
                    read_entries(directory / "neutral.txt"),
@@ -138,7 +138,7 @@ class Lexicon:
         return matrix
 
 
-def _alternation(words: Iterable[str]) -> "re.Pattern[str]":
+def _alternation(words: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted(set(words), key=len, reverse=True) or ["(?!)"]
     return re.compile("|".join(re.escape(w) if w != "(?!)" else w for w in ordered))
 

@@ -7,7 +7,7 @@ messages (Simplified, half-width) and matched longest first.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from bot.nlu.spans import EntitySpan
 from bot.text import normalize_text

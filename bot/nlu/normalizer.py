@@ -52,7 +52,7 @@ class HotlineTextNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "HotlineTextNormalizer":
+    ) -> HotlineTextNormalizer:
         return cls({**cls.get_default_config(), **config})
 
     def normalize_message(self, message: Message) -> None:

@@ -45,9 +45,15 @@ class NumberRules:
     )
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "NumberRules":
+    def from_config(cls, config: dict[str, Any]) -> NumberRules:
+        """Rules from component config; `phone_cues`/`order_cues`/`ticket_cues` replace
+        the default cue words of one entity."""
         known = {k: config[k] for k in cls.__dataclass_fields__ if k in config and k != "cues"}
-        return cls(**known)
+        cues = tuple(
+            (entity, tuple(config.get(f"{entity.split('_')[0]}_cues") or words))
+            for entity, words in cls.cues
+        )
+        return cls(**known, cues=cues)
 
 
 @lru_cache(maxsize=1)
@@ -90,8 +96,10 @@ def _valid_date(digits: str) -> bool:
 
 
 def _landline(raw: str) -> str | None:
+    """'010-88886666' / '(0755)12345678'; without a separator the area code is
+    3 digits for 010 and 02x, 4 digits otherwise."""
     match = _LANDLINE.match(raw)
-    if match:
+    if match and ("-" in raw or "(" in raw):
         return f"{match.group(1)}-{match.group(2)}"
     digits = re.sub(r"\D", "", raw)
     if not digits.startswith("0") or digits.startswith("00"):
@@ -143,6 +151,8 @@ def find_numbers(text: str, rules: NumberRules | None = None) -> list[EntitySpan
                 found.append(EntitySpan("ticket_number", span.start_char, span.end_char,
                                         rules.ticket_prefix + digits))
             continue
+        if span.start_char and view[span.start_char - 1].lower() == rules.ticket_prefix.lower():
+            continue  # "T" + digits that are not a valid ticket: not an order number either
         cue = _nearest_cue(cue_spans, span.start_char)
         result = classify(span.text, cue, rules)
         if result:

@@ -9,7 +9,7 @@ names are lookup tables in data/nlu). Each finder takes normalised text
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from bot.nlu.names import AMBIGUOUS_BEFORE_TITLE, SPOKEN_SPELLINGS, surname_alternation
 from bot.nlu.spans import EntitySpan
@@ -48,8 +48,10 @@ def find_surname_title(text: str) -> list[EntitySpan]:
 
 
 # --- rating -----------------------------------------------------------------
-_RATING_SCORE = re.compile(rf"([1-5]|[一二三四五两])\s*(?:分|星|颗星)(?![钟钱])")
-_RATING_ALONE = re.compile(r"^(?:嗯|那|就|我)?(?:给|打|评|选)?(?:个)?([1-5]|[一二三四五])(?:分|星)?(?:吧|啊|呀|。|!|\.)?$")
+_RATING_SCORE = re.compile(r"([1-5]|[一二三四五两])\s*(?:分|星|颗星)(?![钟钱级])")
+_RATING_ALONE = re.compile(
+    r"^(?:嗯|那|就|我)?(?:给|打|评|选)?(?:个)?([1-5]|[一二三四五])(?:分|星)?(?:吧|啊|呀|。|!|\.)?$"
+)
 _RATING_WORDS = {
     "非常不满意": "1", "很不满意": "1", "特别不满意": "1", "太差了": "1",
     "不满意": "2", "不太满意": "2", "不怎么满意": "2",
@@ -73,7 +75,8 @@ def find_rating(text: str) -> list[EntitySpan]:
     word = _RATING_WORD.match(stripped)
     if word:
         start = text.index(stripped) + word.start(1)
-        return [EntitySpan("rating", start, start + len(word.group(1)), _RATING_WORDS[word.group(1)])]
+        value = _RATING_WORDS[word.group(1)]
+        return [EntitySpan("rating", start, start + len(word.group(1)), value)]
     spans = []
     for match in _RATING_SCORE.finditer(text):
         value = chinese_number_value(match.group(1))
@@ -127,7 +130,8 @@ _W = rf"[^\W\d_{_STOP}]"
 _ADMIN = rf"{_W}{{2,7}}?(?:省|自治区|市|区|县|镇|乡|街道)"
 _ROAD = rf"{_W}[^\W_{_STOP}]{{0,7}}?(?:路|街|大道|大街|巷|弄|胡同)"
 _HOUSE = r"(?:\d+(?:弄|支弄|巷))?\d+(?:号院|号楼|号)"
-_ESTATE = rf"{_W}[^\W_{_STOP}]{{1,7}}?(?:小区|花园|公寓|大厦|家园|新村|广场|苑|村|园|城|府|里)(?:\d+期)?"
+_ESTATE_END = "(?:小区|花园|公寓|大厦|家园|新村|广场|苑|村|园|城|府|里)"
+_ESTATE = rf"{_W}[^\W_{_STOP}]{{1,7}}?{_ESTATE_END}(?:\d+期)?"
 _UNIT = r"(?:\d+|[A-Za-z])(?:号楼|栋|幢|座|单元|层|楼|室|号|户)"
 _ADDRESS = re.compile(
     rf"(?:{_ADMIN})*(?:{_ROAD})?(?:{_HOUSE})?(?:{_ESTATE})?(?:{_UNIT})*(?:(?<=[栋幢座单元层楼])\d{{3,4}}(?!\d))?"
@@ -150,7 +154,10 @@ def find_address(text: str) -> list[EntitySpan]:
 
 
 # --- staff name and branch -------------------------------------------------
-_ROLE = "(?:安装师傅|维修师傅|送货师傅|客服|师傅|快递员|配送员|店员|导购|营业员|店长|经理|主管|工程师|专员|小哥)"
+_ROLE = (
+    "(?:安装师傅|维修师傅|送货师傅|客服|师傅|快递员|配送员|店员|导购|营业员|店长|经理|主管"
+    "|工程师|专员|小哥)"
+)
 _NAME = rf"(?:[小老阿]{SURNAME}|{SURNAME}{_W}{{1,2}}?)"
 _STAFF_PATTERNS = (
     re.compile(rf"{_ROLE}({_NAME}){_END}"),

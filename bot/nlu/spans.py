@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,9 @@ class EntitySpan:
         }
 
 
-def drop_overlaps(spans: Iterable[EntitySpan], taken: Iterable[tuple[int, int]] = ()) -> list[EntitySpan]:
+def drop_overlaps(
+    spans: Iterable[EntitySpan], taken: Iterable[tuple[int, int]] = ()
+) -> list[EntitySpan]:
     """Keep the longest spans, earliest first, that overlap neither each other nor `taken`."""
     occupied = list(taken)
     kept: list[EntitySpan] = []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class AlignedText:
     length: int
 
     @classmethod
-    def of(cls, text: str) -> "AlignedText":
+    def of(cls, text: str) -> AlignedText:
         return cls(text, tuple(range(len(text))), len(text))
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -46,7 +46,7 @@ class AlignedText:
 Replacer = Callable[["re.Match[str]"], str]
 
 
-def substitute(aligned: AlignedText, pattern: "re.Pattern[str]", repl: Replacer) -> AlignedText:
+def substitute(aligned: AlignedText, pattern: re.Pattern[str], repl: Replacer) -> AlignedText:
     """Like `pattern.sub(repl, text)`, keeping the alignment.
 
     A replacement of the same length maps character by character; otherwise
@@ -85,7 +85,7 @@ def map_chars(aligned: AlignedText, convert: Callable[[str], str]) -> AlignedTex
         return AlignedText(converted, aligned.origin, aligned.length)
     chars = []
     origin: list[int] = []
-    for char, orig in zip(aligned.text, aligned.origin):
+    for char, orig in zip(aligned.text, aligned.origin, strict=True):
         new = convert(char)
         chars.append(new)
         origin.extend([orig] * len(new))

@@ -55,7 +55,7 @@ def _qualifies(run: str) -> bool:
     return len(strong) >= 2
 
 
-def _convert_run(match: "re.Match[str]") -> str:
+def _convert_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if not _qualifies(run):
         return run

@@ -15,7 +15,9 @@ _WHITESPACE = re.compile(r"\s+")
 # a space survives only between two ASCII letters/digits ("iPhone 15")
 _USELESS_SPACE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 _REPEATED_SOUND = re.compile(r"([嗯呃额唔哦噢啊哈呀哎诶欸])\1{2,}")
-_HESITATION = re.compile(r"(?:^|(?<=[,.!?，。！？、\s]))(?:呃|额|唔|em+|e+m+|嗯哼)+[,，、.。…]*", re.I)
+_HESITATION = re.compile(
+    r"(?:^|(?<=[,.!?，。！？、\s]))(?:呃|额|唔|em+|e+m+|嗯哼)+[,，、.。…]*", re.I
+)
 _REPEATED_WORD = re.compile(r"(那个|就是|然后|这个|就是说|怎么说呢|反正)(?:[,，、 ]?\1)+")
 _REPEATED_PUNCT = re.compile(r"([!?！？。,，~～.、…])\1{2,}")
 

@@ -1,0 +1,223 @@
+"""Unit tests of the custom NLU components and their pure matchers (no Rasa server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
+
+from bot.nlu.classifier import HotlineLinearClassifier
+from bot.nlu.extractor import HotlineEntityExtractor
+from bot.nlu.lexicon import FEATURE_NAMES, default_lexicon
+from bot.nlu.lexicon_featurizer import HotlineLexiconFeaturizer
+from bot.nlu.lookups import LookupMatcher
+from bot.nlu.normalizer import HotlineTextNormalizer
+from bot.nlu.numbers import NumberRules, find_numbers
+from bot.nlu.patterns import FINDERS
+from bot.text import normalize_text
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(span.entity, span.value) for span in find_numbers(text)]
+
+
+def _patterns(text: str) -> set[tuple[str, str]]:
+    normal = normalize_text(text)
+    return {(s.entity, s.value) for finder in FINDERS.values() for s in finder(normal)}
+
+
+# --------------------------------------------------------------------- numbers
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我的电话是13812345678", [("phone_number", "13812345678")]),
+        ("手机幺三八 一二三四 五六七八", [("phone_number", "13812345678")]),
+        ("号码是１３６１２３４５６７８", [("phone_number", "13612345678")]),
+        ("+8613912345678", [("phone_number", "13912345678")]),
+        ("座机010-88886666", [("phone_number", "010-88886666")]),
+        ("电话(0755)12345678", [("phone_number", "0755-12345678")]),
+        ("座机零二一 六四三八 八八九九", [("phone_number", "021-64388899")]),
+        ("工单号T202611230001", [("ticket_number", "T202611230001")]),
+        ("工單號是ｔ二零二六一一二三零零零一", [("ticket_number", "T202611230001")]),
+        ("工单号202611230001", [("ticket_number", "T202611230001")]),
+        ("订单号是12345678", [("order_number", "12345678")]),
+        ("订单号202611230012", [("order_number", "202611230012")]),
+        ("我的单子4500123456789012", [("order_number", "4500123456789012")]),
+        ("我手机13812345678,订单4500123456", [("phone_number", "13812345678"),
+                                           ("order_number", "4500123456")]),
+    ],
+)
+def test_numbers_are_found_and_canonical(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["我等了3天", "价格是1299元", "T202613450001", "一共两千块", "我买了三四个", "12345"]
+)
+def test_no_number_entities_in_ordinary_text(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_number_offsets_point_into_the_original_text() -> None:
+    text = "电话幺三八 一二三四 五六七八谢谢"
+    [span] = find_numbers(text)
+    assert text[span.start : span.end] == "幺三八 一二三四 五六七八"
+
+
+def test_number_cue_words_come_from_config() -> None:
+    rules = NumberRules.from_config({"order_cues": ["运单号"]})
+    assert [(s.entity, s.value) for s in find_numbers("运单号12345678", rules)] == [
+        ("order_number", "12345678")]
+    assert find_numbers("订单号12345678", rules) == []
+
+
+# -------------------------------------------------------------------- patterns
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我姓王", {("surname", "王")}),
+        ("免贵姓欧阳", {("surname", "欧阳")}),
+        ("弓长张", {("surname", "张")}),
+        ("王先生您好", {("surname", "王"), ("title", "先生")}),
+        ("我是李小姐", {("surname", "李"), ("title", "女士")}),
+        ("我是女的", {("title", "女士")}),
+        ("五分", {("rating", "5")}),
+        ("给五星吧", {("rating", "5")}),
+        ("非常满意", {("rating", "5")}),
+        ("打一分", {("rating", "1")}),
+        ("明天上午", {("time_slot", "明天上午")}),
+        ("今天下午三点以后", {("time_slot", "今天下午三点以后")}),
+        ("随时都可以", {("time_slot", "随时")}),
+        ("我家在北京市朝阳区建国路88号", {("address", "北京市朝阳区建国路88号"),
+                                       ("time_slot", "88号")}),
+        ("表扬一下客服小李", {("staff_name", "小李")}),
+        ("张师傅装得很好", {("staff_name", "张师傅")}),
+        ("我找一下刘芳", {("staff_name", "刘芳")}),
+        ("在朝阳大悦城店买的", {("branch", "朝阳大悦城店")}),
+    ],
+)
+def test_patterns(text: str, expected: set[tuple[str, str]]) -> None:
+    assert _patterns(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["快一点好吗", "大声一点", "等了五分钟", "这家店太差", "你们的门店", "想找一个豪华型酒店",
+             "昨天晚上送来的", "和先生一起来的"],
+)
+def test_patterns_leave_ordinary_text_alone(text: str) -> None:
+    assert _patterns(text) == set()
+
+
+def test_lookup_matcher_prefers_longest_and_normalises_entries() -> None:
+    matcher = LookupMatcher({"product": ["冰箱", "雙開門冰箱"], "complaint_category": ["态度差"]})
+    spans = matcher.find("双开门冰箱坏了,态度差")
+    assert [(s.entity, s.value) for s in spans] == [("product", "双开门冰箱"),
+                                                   ("complaint_category", "态度差")]
+
+
+# --------------------------------------------------------------------- lexicon
+def test_lexicon_negation_flips_polarity() -> None:
+    lexicon = default_lexicon()
+    hits = {(h.category, h.negated) for h in lexicon.scan("菜不太新鲜")}
+    assert ("negative", True) in hits
+    assert {h.category for h in lexicon.scan("一点都不难吃")} == {"positive"}
+    assert {h.category for h in lexicon.scan("味道不错")} >= {"positive"}
+
+
+def test_lexicon_features_see_the_clause_after_a_contrast() -> None:
+    features = dict(zip(FEATURE_NAMES, default_lexicon().sentence_features(
+        "本来很好吃,但是这次太咸了")[0], strict=True))
+    assert features["tail_negative"] > 0
+    assert features["tail_positive"] == 0
+    assert features["expectation"] > 0
+
+
+def test_lexicon_features_mark_abuse_aimed_at_groups() -> None:
+    vector = default_lexicon().sentence_features("这种男的真恶心")[0]
+    features = dict(zip(FEATURE_NAMES, vector, strict=True))
+    assert features["abuse_and_group"] == 1.0
+
+
+# ------------------------------------------------------------- Rasa components
+@pytest.fixture()
+def storage(tmp_path: Path) -> LocalModelStorage:
+    (tmp_path / "model").mkdir()
+    return LocalModelStorage(tmp_path / "model")
+
+
+def _context(node: str) -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), node_name=node)
+
+
+def test_normalizer_rewrites_text_and_moves_entities(storage: LocalModelStorage) -> None:
+    component = HotlineTextNormalizer.create({}, storage, Resource("n"), _context("n"))
+    text = "電話 幺三八 一二三四 五六七八"
+    example = Message(data={TEXT: text, "intent": "inform", "entities": [
+        {"entity": "phone_number", "start": 3, "end": len(text), "value": text[3:]}]})
+    payload = Message(data={TEXT: '/inform{"surname":"張"}'})
+    component.process_training_data(TrainingData([example, payload]))
+    assert example.get(TEXT) == "电话13812345678"
+    [entity] = example.get("entities")
+    assert (entity["start"], entity["end"], entity["value"]) == (2, 13, "13812345678")
+    assert payload.get(TEXT) == '/inform{"surname":"張"}'
+
+
+def test_entity_extractor_trains_lookups_and_round_trips(storage: LocalModelStorage) -> None:
+    resource = Resource("extractor")
+    training = TrainingData(lookup_tables=[{"name": "product", "elements": ["冰箱", "洗衣机"]}])
+    HotlineEntityExtractor.create({}, storage, resource, _context("x")).train(training)
+    loaded = HotlineEntityExtractor.load({}, storage, resource, _context("x"))
+    message = Message(data={TEXT: "我姓王,冰箱坏了,电话13812345678"})
+    existing = {"entity": "surname", "start": 2, "end": 3, "value": "王", "extractor": "other"}
+    message.set("entities", [existing])
+    loaded.process([message])
+    found = {(e["entity"], e["value"]) for e in message.get("entities")}
+    assert found == {("surname", "王"), ("product", "冰箱"), ("phone_number", "13812345678")}
+    assert sum(1 for e in message.get("entities") if e["entity"] == "surname") == 1
+
+
+def test_lexicon_featurizer_adds_sequence_and_sentence_features(
+    storage: LocalModelStorage,
+) -> None:
+    featurizer = HotlineLexiconFeaturizer.create({}, storage, Resource("lex"), _context("lex"))
+    message = Message(data={TEXT: "菜太咸了"})
+    message.set(TOKENS_NAMES[TEXT], [Token("菜", 0), Token("太咸", 1), Token("了", 3)])
+    featurizer.process([message])
+    sequence, sentence = message.get_dense_features(TEXT)
+    assert sequence.features.shape == (3, len(FEATURE_NAMES))
+    assert sentence.features.shape == (1, len(FEATURE_NAMES))
+    assert sequence.features[1, FEATURE_NAMES.index("negative")] == 1.0
+
+
+def _featurised(text: str, intent: str | None, index: int) -> Message:
+    message = Message(data={TEXT: text, "intent": intent} if intent else {TEXT: text})
+    row = sparse.coo_matrix(([1.0], ([0], [index])), shape=(1, 4))
+    message.add_features(Features(row, FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    message.add_features(Features(np.array([[float(index)]]), FEATURE_TYPE_SENTENCE, TEXT, "lex"))
+    return message
+
+
+def test_linear_classifier_trains_persists_and_predicts(storage: LocalModelStorage) -> None:
+    resource = Resource("clf")
+    examples = [_featurised(f"t{i}", ["greet", "thank"][i % 2], i % 2) for i in range(20)]
+    HotlineLinearClassifier.create({}, storage, resource, _context("c")).train(
+        TrainingData(examples))
+    loaded = HotlineLinearClassifier.load({}, storage, resource, _context("c"))
+    message = _featurised("new", None, 1)
+    loaded.process([message])
+    assert message.get("intent")["name"] == "thank"
+    ranking = message.get("intent_ranking")
+    assert [r["name"] for r in ranking] == ["thank", "greet"]
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
