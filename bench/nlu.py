@@ -405,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="0 skips cross-validation")
     parser.add_argument("--latency", action="store_true", help="measure /model/parse over HTTP")
     parser.add_argument("--json", type=Path, help="write the full results here")
+    parser.add_argument("--skip-eval", action="store_true",
+                        help="cross-validation only (no full model, no evaluation set)")
     args = parser.parse_args(argv)
 
     os.chdir(ROOT)  # relative paths in config.yml (jieba dictionary) resolve from here
@@ -415,10 +417,18 @@ def main(argv: list[str] | None = None) -> int:
     for intent, text in overlaps:
         print(f"  {intent}: {text}")
     results: dict[str, Any] = {"overlap_with_eval": overlaps}
+
+    def save() -> None:  # after every stage: a long run that is stopped keeps what it has
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1),
+                                 encoding="utf-8")
+
     for name in args.pipelines.split(","):
         pipeline = pipeline_of(name)
         print(f"\n## pipeline {name}", flush=True)
         result: dict[str, Any] = {"pipeline": pipeline}
+        results[name] = result
         if args.folds:
             result["cv"] = cross_validate([dict(c) for c in pipeline], training, args.folds)
             cv = result["cv"]
@@ -426,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"accuracy {cv['all_intents']['accuracy']:.3f}, "
                   f"mean fold training {cv['mean_train_seconds']:.1f}s")
             print_state_table(f"{name}: {args.folds}-fold CV, caller states", cv["states"])
+            save()
+        if args.skip_eval:
+            continue
         with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
             result["dev"] = evaluate_full([dict(c) for c in pipeline], eval_rows, args.latency,
                                           Path(tmp))
@@ -438,10 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         if "http_parse_ms" in dev:
             print(f"POST /model/parse median {dev['http_parse_ms']['median']:.1f} ms, "
                   f"p95 {dev['http_parse_ms']['p95']:.1f} ms")
-        results[name] = result
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        save()
     return 0
 
 
