@@ -1,0 +1,175 @@
+"""A Redis lock store for Rasa whose ticket operations are atomic.
+
+Rasa 3.6's `RedisLockStore` keeps each conversation's ticket lock as one JSON
+value and changes it by read-modify-write from the server process. With two
+Rasa replicas, two turns of one conversation can interleave those steps: one
+replica deletes or overwrites the lock the other has just issued a ticket on,
+and the waiting turn fails with `LockError` (the caller hears the holding
+line) or two turns run at once. This store keeps the same contract (tickets
+served first come, first served; a ticket expires after `lock_lifetime`) but
+issues, checks and releases tickets in Lua scripts, so every step is one atomic
+Redis command, and waits on a short poll (Rasa's default is 1 s, which a caller
+hears when two messages of one conversation arrive together).
+
+Configured in endpoints.yml:
+
+    lock_store:
+      type: bot.locks.AtomicRedisLockStore
+      url: ${REDIS_HOST}
+      port: ${REDIS_PORT}
+      ...
+
+Keys (one hash tag per conversation, so they live on one Redis Cluster slot):
+`<prefix>:lock:{<conversation>}:queue` (sorted set of tickets by number),
+`...:expiry` (tickets by expiry time, ms) and `...:seq` (the ticket counter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any, Optional
+
+import redis
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_POLL_SECONDS = 0.02
+
+# Millisecond clock of the Redis server: replicas on different hosts agree on it.
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# KEYS: queue, expiry, seq. ARGV: lifetime_ms. Returns the new ticket number.
+_ISSUE = _NOW + """
+local ticket = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[1], ticket, ticket)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), ticket)
+local keep = tonumber(ARGV[1]) + 60000
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], keep) end
+return ticket
+"""
+
+# KEYS: queue, expiry. ARGV: ticket. 1 = ours now, 0 = wait, -1 = our ticket expired.
+_ACQUIRE = _NOW + """
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #expired > 0 then
+  redis.call('ZREM', KEYS[1], unpack(expired))
+  redis.call('ZREM', KEYS[2], unpack(expired))
+end
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+if first == ARGV[1] then return 1 end
+return 0
+"""
+
+# KEYS: queue, expiry, seq. ARGV: ticket. Returns the tickets still waiting.
+_RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local left = redis.call('ZCARD', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
+return left
+"""
+
+
+class AtomicRedisLockStore(LockStore):
+    """Rasa `LockStore` with atomic ticket operations (see the module docstring)."""
+
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        client: Optional[redis.Redis] = None,
+        key_prefix: str = "hotline",
+        poll_seconds: float = DEFAULT_POLL_SECONDS,
+    ) -> None:
+        kwargs: dict[str, Any] = dict(endpoint_config.kwargs) if endpoint_config else {}
+        self.key_prefix = f"{kwargs.pop('key_prefix', key_prefix)}:lock"
+        self.poll_seconds = float(kwargs.pop("poll_seconds", poll_seconds))
+        self.red = client or redis.Redis(
+            host=(endpoint_config.url if endpoint_config else None) or "localhost",
+            port=int(kwargs.get("port") or 6379),
+            db=int(kwargs.get("db") or 0),
+            password=kwargs.get("password") or None,
+            ssl=str(kwargs.get("use_ssl", False)).lower() == "true",
+            socket_timeout=float(kwargs.get("socket_timeout") or 10),
+        )
+        self._issue = self.red.register_script(_ISSUE)
+        self._acquire = self.red.register_script(_ACQUIRE)
+        self._release = self.red.register_script(_RELEASE)
+        super().__init__()
+
+    def _keys(self, conversation_id: str) -> list[str]:
+        base = f"{self.key_prefix}:{{{conversation_id}}}"
+        return [f"{base}:queue", f"{base}:expiry", f"{base}:seq"]
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return int(self._issue(keys=self._keys(conversation_id),
+                                   args=[int(lock_lifetime * 1000)]))
+        except redis.RedisError as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = DEFAULT_POLL_SECONDS,
+    ) -> AsyncGenerator[TicketLock, None]:
+        # Rasa's callers pass no wait time: the store's own poll interval applies.
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        try:
+            yield await self._wait_for_turn(conversation_id, ticket)
+        finally:
+            self.cleanup(conversation_id, ticket)
+
+    async def _wait_for_turn(self, conversation_id: str, ticket: int) -> TicketLock:
+        keys = self._keys(conversation_id)[:2]
+        while True:
+            state = int(self._acquire(keys=keys, args=[ticket]))
+            if state == 1:
+                return TicketLock(conversation_id)  # callers only need the turn, not the lock
+            if state < 0:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            await asyncio.sleep(self.poll_seconds)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        try:
+            self._release(keys=self._keys(conversation_id), args=[ticket_number])
+        except redis.RedisError:
+            # The ticket expires by itself after its lifetime; never hide the turn's result.
+            logger.warning("could not release lock ticket %s of %s", ticket_number, conversation_id)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        self.cleanup(conversation_id, ticket_number)
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Expired tickets are dropped by every acquire attempt; nothing to do."""
+
+    def is_someone_waiting(self, conversation_id: str) -> bool:
+        return int(self.red.zcard(self._keys(conversation_id)[0])) > 0
+
+    def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
+        """A read-only snapshot of the conversation's tickets (for inspection)."""
+        _, expiry_key, _ = self._keys(conversation_id)
+        tickets = self.red.zrange(expiry_key, 0, -1, withscores=True)
+        if not tickets:
+            return None
+        return TicketLock(conversation_id, deque(
+            Ticket(int(number), expires / 1000.0) for number, expires in tickets
+        ))
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self.red.delete(*self._keys(conversation_id))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        raise NotImplementedError("tickets change only through the atomic scripts")
