@@ -148,6 +148,8 @@ class Settings:
     ticket_store: str = "redis"
     ticket_api_url: str = ""
     ticket_api_token: str = ""
+    # The Rasa server's HTTP API as the console reaches it (web-chat take-over, RASA_URL).
+    rasa_url: str = "http://127.0.0.1:5005"
 
     @property
     def is_production(self) -> bool:
@@ -193,4 +195,5 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         ticket_store=env.get("HOTLINE_TICKET_STORE", "redis"),
         ticket_api_url=env.get("HOTLINE_TICKET_API_URL", ""),
         ticket_api_token=env.get("HOTLINE_TICKET_API_TOKEN", ""),
+        rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
     )

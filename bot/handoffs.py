@@ -2,6 +2,8 @@
 
 A hand-off is recorded once per conversation and reason (a retried action
 does not queue it twice) and announced on a stream the console follows live.
+An agent takes a waiting one off the queue with `claim` (one Lua script: of two agents
+claiming at once exactly one wins), which is announced on the same stream.
 """
 
 from __future__ import annotations
@@ -30,12 +32,39 @@ class Handoff:
     ticket_id: Optional[str]
     priority: bool
     created_at: str
+    claimed_by: Optional[str] = None
+    claimed_at: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """`won`: this agent took it; else `handoff` shows who has it (None: no such hand-off)."""
+
+    won: bool
+    handoff: Optional[Handoff]
+
+
+# KEYS[1] record, KEYS[2] waiting index, KEYS[3] events; ARGV id, agent, now iso, maxlen.
+# Leaving the waiting index is the claim: ZREM answers 1 to exactly one caller.
+_CLAIM = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {0} end
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return {0, raw} end
+local record = cjson.decode(raw)
+record['claimed_by'] = ARGV[2]
+record['claimed_at'] = ARGV[3]
+local updated = cjson.encode(record)
+redis.call('SET', KEYS[1], updated)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'claimed', 'data', updated)
+return {1, updated}
+"""
 
 
 class HandoffQueue:
     def __init__(self, client: redis.Redis[bytes], clock: Clock | None = None) -> None:
         self._redis = client
         self._clock = clock or SystemClock()
+        self._claim = client.register_script(_CLAIM)
 
     def hand_off(
         self,
@@ -65,17 +94,28 @@ class HandoffQueue:
             pipe.xadd(EVENTS_STREAM, {"type": "handoff", "data": record}, maxlen=10000)
             pipe.execute()
             return handoff
-        existing = json.loads(self._redis.get(key) or record)
-        return Handoff(**existing)
+        return _parse(self._redis.get(key) or record)
 
     def get(self, conversation_id: str) -> Optional[Handoff]:
         raw = self._redis.get(HANDOFF_KEY.format(conversation_id=conversation_id))
-        return Handoff(**json.loads(raw)) if raw else None
+        return _parse(raw) if raw else None
 
     def waiting(self) -> list[Handoff]:
         ids = self._redis.zrange(WAITING_INDEX, 0, -1)
         found = [self.get(i.decode() if isinstance(i, bytes) else i) for i in ids]
         return [h for h in found if h is not None]
+
+    def claim(self, conversation_id: str, agent: str) -> ClaimResult:
+        """Take a waiting hand-off for `agent`; atomic, announced as a `claimed` event."""
+        if not agent:
+            raise ValueError("an agent name is needed to claim a hand-off")
+        reply = self._claim(
+            keys=[HANDOFF_KEY.format(conversation_id=conversation_id), WAITING_INDEX,
+                  EVENTS_STREAM],
+            args=[conversation_id, agent, self._clock.now().isoformat(), 10000],
+        )
+        handoff = _parse(reply[1]) if len(reply) > 1 else None
+        return ClaimResult(bool(reply[0]), handoff)
 
     def flag_caller(self, caller_key: str, conversation_id: str, reason: str) -> None:
         """Flag a caller (phone number or conversation) for supervisors; no auto-block."""
@@ -88,3 +128,11 @@ class HandoffQueue:
 
     def is_flagged(self, caller_key: str) -> bool:
         return bool(self._redis.hexists(FLAGGED_CALLERS, caller_key))
+
+
+def _parse(raw: bytes | str) -> Handoff:
+    """A stored record; fields this version does not know are ignored, and Lua's cjson
+    turns a missing ticket (JSON null) into null again, so the record round-trips."""
+    data = json.loads(raw)
+    known = {k: data[k] for k in Handoff.__dataclass_fields__ if k in data}
+    return Handoff(**known)

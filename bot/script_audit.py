@@ -4,6 +4,13 @@ For every session of a transcript: the standard opening line comes first, a
 standard closing line comes last (unless the conversation was handed to a
 person, who then closes it), and no bot or agent turn contains a forbidden
 phrase (bot.compliance, tolerant of punctuation, spacing and script).
+
+Phone calls: the caller hangs up first (§1). The spec's decision lets the IVR hang up
+only after its closing line and a wait (`telephony.ending`: goodbye_wait_s after a normal
+closing, hangup_after_s after a scripted one). So when the call record (the channel's
+`hotline:call:<CallSid>` hash, passed in by the caller of the audit) says the bot hung up
+first, that is a finding unless the last line was a closing line and the bot waited long
+enough after it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.compliance import ForbiddenPhraseMatcher, default_matcher
+from bot.config import HotlineConfig
 
 OPENING_RESPONSES = frozenset({"utter_opening"})
 CLOSING_RESPONSES = frozenset({
@@ -25,7 +33,7 @@ CLOSING_RESPONSES = frozenset({
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # missing_opening | missing_closing | forbidden_phrase
+    kind: str  # missing_opening | missing_closing | forbidden_phrase | bot_hung_up_first
     session: int
     detail: str = ""
     turn: int | None = None  # index of the event in the tracker's event list
@@ -35,6 +43,7 @@ class Finding:
 class AuditResult:
     conversation_id: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    hung_up_by: str | None = None  # phone calls: caller | bot | none
 
     @property
     def passed(self) -> bool:
@@ -45,7 +54,38 @@ class AuditResult:
             "conversation_id": self.conversation_id,
             "passed": self.passed,
             "findings": [f.__dict__ for f in self.findings],
+            "hung_up_by": self.hung_up_by,
         }
+
+
+@dataclass(frozen=True)
+class HangupRule:
+    """How long the bot must wait after its closing line before it may hang up."""
+
+    goodbye_wait_s: float = 10.0
+    scripted_wait_s: float = 5.0
+    scripted_reasons: frozenset[str] = frozenset({"malicious", "silence", "low_volume",
+                                                  "noisy_line"})
+    tolerance_s: float = 0.5  # clock skew between the dialogue and the webhook process
+
+    def required_wait(self, end_reason: str) -> float:
+        return self.scripted_wait_s if end_reason in self.scripted_reasons else self.goodbye_wait_s
+
+
+def hangup_rule_from_config(config: HotlineConfig) -> HangupRule:
+    """hotline.yml `telephony.ending` (the same values the phone channel waits for)."""
+    ending = config.section("telephony").get("ending") or {}
+    default = HangupRule()
+    try:
+        return HangupRule(
+            goodbye_wait_s=float(ending.get("goodbye_wait_s", default.goodbye_wait_s)),
+            scripted_wait_s=float(ending.get("hangup_after_s", default.scripted_wait_s)),
+            scripted_reasons=frozenset(
+                str(r) for r in ending.get("scripted_reasons", default.scripted_reasons)
+            ),
+        )
+    except (TypeError, ValueError):
+        return default
 
 
 def response_patterns(domain: Mapping[str, Any], names: Iterable[str]) -> list[re.Pattern[str]]:
@@ -95,8 +135,11 @@ def audit_transcript(
     *,
     matcher: ForbiddenPhraseMatcher | None = None,
     domain: Mapping[str, Any] | None = None,
+    call: Mapping[str, str] | None = None,
+    hangup: HangupRule | None = None,
 ) -> AuditResult:
-    """Audit a tracker's events (Rasa's serialised event dicts)."""
+    """Audit a tracker's events (Rasa's serialised event dicts); `call` is the phone
+    call's record when the conversation was a call (its id is the CallSid)."""
     matcher = matcher or default_matcher()
     domain = domain or {}
     opening = response_patterns(domain, OPENING_RESPONSES)
@@ -119,4 +162,35 @@ def audit_transcript(
         for index, event in said:
             for hit in matcher.find(event.get("text") or ""):
                 findings.append(Finding("forbidden_phrase", number, hit.phrase, index))
-    return AuditResult(conversation_id, tuple(findings))
+    hung_up_by = (call or {}).get("hung_up_by") or None
+    if hung_up_by == "bot":
+        finding = _bot_hangup(events, call or {}, hangup or HangupRule(), closing)
+        if finding is not None:
+            findings.append(finding)
+    return AuditResult(conversation_id, tuple(findings), hung_up_by)
+
+
+def _bot_hangup(
+    events: Sequence[Mapping[str, Any]], call: Mapping[str, str], rule: HangupRule,
+    closing: Sequence[re.Pattern[str]],
+) -> Finding | None:
+    """A finding when the bot hung up first without its closing line or too early."""
+    sessions = _sessions(events)
+    number = max(0, len(sessions) - 1)
+    said = [(i, e) for i, e in (sessions[-1] if sessions else [])
+            if e.get("event") == "bot" and e.get("text")]
+    if not said or not _is_response(said[-1][1], CLOSING_RESPONSES, closing):
+        turn = said[-1][0] if said else None
+        return Finding("bot_hung_up_first", number, "no closing line", turn)
+    index, last = said[-1]
+    reason = str(call.get("end_reason") or "")
+    required = rule.required_wait(reason)
+    try:
+        waited = float(call["bot_hangup_at"]) - float(last["timestamp"])
+    except (KeyError, TypeError, ValueError):
+        return None  # no times to compare: the closing line was said, nothing more to tell
+    if waited + rule.tolerance_s < required:
+        return Finding("bot_hung_up_first", number,
+                       f"{waited:.1f}s after the closing line ({reason or 'end'}: {required:g}s)",
+                       index)
+    return None

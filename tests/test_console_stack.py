@@ -136,3 +136,62 @@ def test_browser_sees_the_handoff_live_and_opens_its_transcript(
             page.screenshot(path=str(test_output_dir / "console-transcript.png"), full_page=True)
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+def test_browser_claims_a_callback_records_its_outcome_and_sees_the_figures_chart(
+    rasa_stack: Stack, console_url: str, test_output_dir  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.callbacks.factory import attach_scheduler
+    from bot.callbacks.model import CallbackStatus
+    from bot.callbacks.policy import callback_policy_from_config
+    from bot.clock import ManualClock
+    from bot.config import hotline_config
+    from bot.tickets.factory import build_ticket_service
+    from tests.test_tickets_fixtures import complaint
+
+    client = redis.Redis.from_url(rasa_stack.redis_url)
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)
+    past = datetime(day.year, day.month, day.day, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    tickets = build_ticket_service(redis_client=client, plan_callbacks=False,
+                                   clock=ManualClock(past))
+    scheduler = attach_scheduler(tickets, redis_client=client,
+                                 policy=callback_policy_from_config(hotline_config()))
+    ticket = tickets.create_ticket(complaint(phone="13500000009"),
+                                   f"browser:{uuid.uuid4().hex}").ticket
+    callback = scheduler.schedule(ticket.number, "13500000009", past + timedelta(hours=1),
+                                  key="browser")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="zh-CN")
+            page.goto(f"{console_url}/login?next=/callbacks")
+            page.fill("#name", "super1")
+            page.fill("#password", PASSWORDS["super1"])
+            page.click("#login")
+            expect(page).to_have_url(f"{console_url}/callbacks")
+            row = page.locator(f'tr.callback[data-callback="{callback.id}"]')
+            expect(row).to_have_class("callback overdue")
+            expect(row).to_contain_text("*******0009")
+            row.locator("button.claim").click()
+            expect(row.locator(".holder")).to_have_text("super1")
+            row.locator("form.outcome select").select_option("reached_resolved")
+            row.locator("form.outcome input[name=note]").fill("已解决")
+            row.locator("button.record").click()
+            expect(page.locator(f'tr.callback[data-callback="{callback.id}"]')).to_have_count(0)
+            stored = scheduler.get(callback.id)
+            assert stored.status is CallbackStatus.DONE
+            assert stored.last_outcome_actor == "agent:super1"
+
+            page.goto(f"{console_url}/figures?days=7")
+            chart = page.locator("svg#chart-conversations")
+            expect(chart).to_be_visible()
+            assert chart.bounding_box()["width"] > 100
+            expect(page.locator("svg#chart-complaints rect.bar").first).to_be_visible()
+            page.screenshot(path=str(test_output_dir / "console-figures.png"), full_page=True)
+        finally:
+            browser.close()
+            client.close()

@@ -8,12 +8,20 @@ Keys (prefix `hotline`):
   hotline:cb:placed           zset id -> placement time: waiting for an outcome
   hotline:cb:ticket:{number}  set of the ticket's callback ids
 
+  (agent holds: fields `agent`, `agent_until_ms` of the hash; see `agent_claim`)
+
 Due times follow the injected business clock (tests move it by days); leases follow the
 Redis server's own clock (`TIME`), so a lease expires even if a worker's clock is wrong.
 Claiming first returns expired leases to `due`, then moves due ids to `leases` with a
 fresh token, so two workers never hold the same callback and a killed worker's claim
 comes back after `lease_seconds`. Scripts build the per-callback key names from the
 prefix, so this layout needs a single Redis (not Redis Cluster).
+
+Agents (the console) hold a callback with `agent_claim`: a pending one moves to `leases`
+exactly like a worker's claim (worker `agent:<name>`), so no worker claims it while held,
+and an abandoned hold comes back through the same lease recovery; a placed one (waiting
+for an outcome in the agents' queue) is only marked as held. Holds expire on the Redis
+server clock too.
 """
 
 from __future__ import annotations
@@ -141,6 +149,105 @@ return 1
 """
 
 
+# Agent holds. KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] log
+# ARGV id, agent, hold ms, token, now iso
+_AGENT_CLAIM = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', ''} end
+local t = redis.call('TIME')
+local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local holder = redis.call('HGET', KEYS[1], 'agent') or ''
+local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
+if holder ~= '' and holder ~= ARGV[2] and held_until > server_ms then
+  return {'taken', holder}
+end
+local me = 'agent:' .. ARGV[2]
+local hold_end = server_ms + tonumber(ARGV[3])
+if status == 'pending' or status == 'claimed' then
+  local worker = redis.call('HGET', KEYS[1], 'worker') or ''
+  if status == 'claimed' and string.sub(worker, 1, 6) ~= 'agent:' then
+    return {'busy', worker}
+  end
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], hold_end, ARGV[1])
+  if status == 'pending' or worker ~= me then
+    redis.call('HSET', KEYS[1], 'status', 'claimed', 'token', ARGV[4], 'worker', me)
+    redis.call('HINCRBY', KEYS[1], 'claims', 1)
+  end
+elseif status ~= 'placed' then
+  return {'finished', status}
+end
+redis.call('HSET', KEYS[1], 'agent', ARGV[2], 'agent_until_ms', hold_end)
+redis.call('RPUSH', KEYS[4], cjson.encode({event = 'agent_claimed', actor = ARGV[2],
+  status = status, at = ARGV[5]}))
+return {'ok', ARGV[2]}
+"""
+
+# KEYS[1] hash, KEYS[2] leases, KEYS[3] placed, KEYS[4] log; ARGV id, agent, now ms, now iso
+# The agent is calling: their held callback becomes `placed` (one more attempt) unless the
+# worker placed it already. Replies {result, attempts}.
+_AGENT_ATTEMPT = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', 0} end
+local t = redis.call('TIME')
+local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
+if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] or held_until <= server_ms then
+  return {'not_held', 0}
+end
+if status == 'claimed' then
+  if redis.call('HGET', KEYS[1], 'worker') ~= 'agent:' .. ARGV[2] then return {'busy', 0} end
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+  redis.call('HSET', KEYS[1], 'status', 'placed', 'token', '', 'placed_ms', ARGV[3])
+  local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  redis.call('RPUSH', KEYS[4], cjson.encode({event = 'placed', worker = 'agent:' .. ARGV[2],
+    actor = ARGV[2], attempt = attempts, at = ARGV[4]}))
+  return {'ok', attempts}
+end
+if status ~= 'placed' then return {'finished', 0} end
+return {'ok', tonumber(redis.call('HGET', KEYS[1], 'attempts'))}
+"""
+
+# KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] placed, KEYS[5] log
+# ARGV id, agent, due ms, event; a held callback may only be moved by its holder, and a
+# worker's in-flight claim not at all.
+_RESCHEDULE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'pending' and status ~= 'claimed' and status ~= 'placed' then return 'finished' end
+local t = redis.call('TIME')
+local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local holder = redis.call('HGET', KEYS[1], 'agent') or ''
+local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
+if holder ~= '' and holder ~= ARGV[2] and held_until > server_ms then return 'taken' end
+local worker = redis.call('HGET', KEYS[1], 'worker') or ''
+if status == 'claimed' and string.sub(worker, 1, 6) ~= 'agent:' then return 'busy' end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '', 'due_ms', ARGV[3], 'agent', '',
+  'agent_until_ms', 0)
+redis.call('RPUSH', KEYS[5], ARGV[4])
+return 'ok'
+"""
+
+# KEYS[1] hash, KEYS[2] leases, KEYS[3] due, KEYS[4] log; ARGV id, agent, event
+# The holder lets go: a callback they claimed while pending goes back to `due`.
+_AGENT_RELEASE = """
+if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then return 0 end
+if redis.call('HGET', KEYS[1], 'status') == 'claimed'
+   and redis.call('HGET', KEYS[1], 'worker') == 'agent:' .. ARGV[2] then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[1], 'due_ms'), ARGV[1])
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '')
+end
+redis.call('HSET', KEYS[1], 'agent', '', 'agent_until_ms', 0)
+redis.call('RPUSH', KEYS[4], ARGV[3])
+return 1
+"""
+
+
 def to_ms(moment: datetime) -> int:
     return int(round(moment.timestamp() * 1000))
 
@@ -166,6 +273,10 @@ class RedisCallbackQueue:
         self._renew = client.register_script(_RENEW)
         self._outcome = client.register_script(_OUTCOME)
         self._cancel = client.register_script(_CANCEL)
+        self._agent_claim = client.register_script(_AGENT_CLAIM)
+        self._agent_attempt = client.register_script(_AGENT_ATTEMPT)
+        self._reschedule = client.register_script(_RESCHEDULE)
+        self._agent_release = client.register_script(_AGENT_RELEASE)
 
     @property
     def client(self) -> RedisClient:
@@ -414,3 +525,87 @@ class RedisCallbackQueue:
                 )
             )
         )
+
+    # -- agents (the console) ---------------------------------------------------------------
+    @guarded
+    def agent_claim(
+        self, callback_id: str, agent: str, hold: timedelta, now: datetime
+    ) -> tuple[str, str]:
+        """Hold a callback for `agent`: ('ok', agent), ('taken', holder) when another agent
+        holds it, ('busy', worker) while a worker is placing it, ('finished', status) or
+        ('missing', '')."""
+        result, detail = self._agent_claim(
+            keys=[self.key(callback_id), self.due_key, self.leases_key, self.log_key(callback_id)],
+            args=[callback_id, agent, max(1, int(hold.total_seconds() * 1000)),
+                  f"agent-{uuid.uuid4().hex}", now.isoformat()],
+        )
+        return text(result), text(detail)
+
+    @guarded
+    def agent_attempt(self, callback_id: str, agent: str, now: datetime) -> tuple[str, int]:
+        """The holder calls the customer: ('ok', attempt number the outcome belongs to), or
+        ('not_held' | 'busy' | 'finished' | 'missing', 0)."""
+        result, attempts = self._agent_attempt(
+            keys=[self.key(callback_id), self.leases_key, self.placed_key,
+                  self.log_key(callback_id)],
+            args=[callback_id, agent, to_ms(now), now.isoformat()],
+        )
+        return text(result), int(attempts or 0)
+
+    @guarded
+    def reschedule(
+        self, callback_id: str, agent: str, due_at: datetime, now: datetime, note: str = ""
+    ) -> str:
+        """Move an open callback to `due_at` (pending again): 'ok', 'taken', 'busy',
+        'finished' or 'missing'."""
+        current = self.get(callback_id)
+        previous = current.due_at.isoformat() if current else ""
+        event = _event("rescheduled", now, actor=agent, due_at=due_at.isoformat(),
+                       previous_due_at=previous, note=note)
+        return text(self._reschedule(
+            keys=[self.key(callback_id), self.due_key, self.leases_key, self.placed_key,
+                  self.log_key(callback_id)],
+            args=[callback_id, agent, to_ms(due_at), event],
+        ))
+
+    @guarded
+    def agent_release(self, callback_id: str, agent: str, now: datetime) -> bool:
+        event = _event("agent_released", now, actor=agent)
+        return bool(int(self._agent_release(
+            keys=[self.key(callback_id), self.leases_key, self.due_key,
+                  self.log_key(callback_id)],
+            args=[callback_id, agent, event],
+        )))
+
+    @guarded
+    def holders(self, callback_ids: list[str]) -> dict[str, str]:
+        """Who holds each callback now (Redis server clock); absent when nobody does."""
+        seconds, micros = self._r.time()
+        server_ms = int(seconds) * 1000 + int(micros) // 1000
+        pipe = self._r.pipeline(transaction=False)
+        for callback_id in callback_ids:
+            pipe.hmget(self.key(callback_id), "agent", "agent_until_ms")
+        held = {}
+        for callback_id, (agent, until) in zip(callback_ids, pipe.execute(), strict=True):
+            if text(agent) and int(text(until) or 0) > server_ms:
+                held[callback_id] = text(agent)
+        return held
+
+    @guarded
+    def open_ids(self, due_before: datetime, limit: int = 200) -> list[str]:
+        """Callbacks not finished yet: pending ones due before `due_before`, and every claimed
+        or placed one (waiting for its call or its outcome)."""
+        pending = self._r.zrangebyscore(self.due_key, "-inf", to_ms(due_before), 0, limit)
+        leased = self._r.zrange(self.leases_key, 0, limit - 1)
+        placed = self._r.zrange(self.placed_key, 0, limit - 1)
+        return list(dict.fromkeys(text(i) for i in (*pending, *leased, *placed)))
+
+    @guarded
+    def all_ids(self, limit: int = 20000) -> list[str]:
+        """Every stored callback id (for reports), from the per-ticket sets."""
+        found: list[str] = []
+        for key in self._r.scan_iter(match=self.ticket_key("*"), count=500):
+            found.extend(text(i) for i in self._r.smembers(key))
+            if len(found) >= limit:
+                break
+        return found[:limit]

@@ -22,9 +22,16 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.compliance import default_matcher
-from bot.config import PROJECT_ROOT, settings
+from bot.config import PROJECT_ROOT, hotline_config, settings
+from bot.console.agent_routes import register_agent_routes
 from bot.console.auth import Session, Signer
+from bot.console.calls import call_record, hangup_rule
+from bot.console.context import ConsoleContext
+from bot.console.figure_routes import register_figure_routes
+from bot.console.ratelimit import LoginLimiter, login_limit_from_config
+from bot.console.takeover_routes import register_takeover_routes
 from bot.console.templates import render
+from bot.console.ticket_filters import DUE_FILTERS, SEVERITIES, deadline_fields, filter_tickets
 from bot.console.transcript import conversation_ids, load_events, turns
 from bot.console.users import User, UserStore
 from bot.handoffs import EVENTS_STREAM, HandoffQueue
@@ -54,6 +61,7 @@ def create_app(
     client: redis.Redis[bytes] = redis.Redis.from_url(redis_url)
     users = UserStore(client)
     handoffs = HandoffQueue(client)
+    limiter = LoginLimiter(client, login_limit_from_config(hotline_config().section("console")))
     app = Sanic(name)
     app.config.MOTD = False
     app.config.RESPONSE_TIMEOUT = 3600
@@ -135,14 +143,22 @@ def create_app(
         form = request.form
         if not signer.check_csrf(request.cookies.get(CSRF_COOKIE), form.get("csrf")):
             return response.text("CSRF token missing or wrong", status=403)
-        user = users.authenticate(form.get("name", ""), form.get("password", ""))
+        name, address = form.get("name", ""), request.remote_addr or request.ip or ""
         target = form.get("next") or "/handoffs"
         if not target.startswith("/") or target.startswith("//"):
             target = "/handoffs"
+        wait = limiter.retry_after(name, address)  # before the password is even checked
+        if wait:
+            logger.warning("console login refused (rate limit) for %r from %s", name, address)
+            return page(request, "login", code=429, title="登录", next=target,
+                        error=f"登录失败次数过多,请 {(wait + 59) // 60} 分钟后再试")
+        user = users.authenticate(name, form.get("password", ""))
         if user is None:
-            logger.warning("failed console login for %r", form.get("name", ""))
+            limiter.failed(name, address)
+            logger.warning("failed console login for %r", name)
             return page(request, "login", code=401, title="登录", next=target,
                         error="用户名或密码错误")
+        limiter.succeeded(name, address)
         resp = response.redirect(target)
         resp.cookies[SESSION_COOKIE] = signer.issue(user.name, user.role)
         resp.cookies[SESSION_COOKIE]["httponly"] = True
@@ -211,7 +227,8 @@ def create_app(
         if events is None:
             return None
         handoff = handoffs.get(conversation_id)
-        result = audit_transcript(conversation_id, events, domain=domain())
+        result = audit_transcript(conversation_id, events, domain=domain(),
+                                  call=call_record(client, conversation_id), hangup=hangup_rule())
         findings = result.to_dict()
         if not reveal:
             for finding in findings["findings"]:
@@ -257,6 +274,8 @@ def create_app(
         data["phone"] = mask_number(ticket.caller.phone) if ticket.caller.phone else ""
         data["description"] = mask_sensitive(ticket.description)
         data.pop("caller", None)
+        policy = tickets().policy
+        data.update(deadline_fields(ticket, policy.hours.tz, list(policy.sla.tiers)))
         return data
 
     @app.get("/tickets")
@@ -265,6 +284,8 @@ def create_app(
         status = request.args.get("status", "")
         phone = request.args.get("phone", "").strip()
         number = request.args.get("number", "").strip()
+        severity = request.args.get("severity", "")
+        due = request.args.get("due", "")
         error = ""
         found: list[Ticket] = []
         try:
@@ -283,9 +304,13 @@ def create_app(
             error = str(exc)
         if status and (number or phone):
             found = [t for t in found if t.status.value == status]
+        found = filter_tickets(found, severity=severity if severity in SEVERITIES else "",
+                               due=due if due in DUE_FILTERS else "", now=_now(),
+                               tz=tickets().policy.hours.tz)
         return page(request, "tickets", title="工单", tickets=[ticket_view(t) for t in found],
                     statuses=[s.value for s in TicketStatus], status=status, phone=phone,
-                    number=number, error=error)
+                    number=number, error=error, severities=SEVERITIES, severity=severity,
+                    due_filters=DUE_FILTERS, due=due)
 
     def ticket_page(request: Request, number: str, error: str = "", status: int = 200):  # type: ignore[no-untyped-def]
         ticket = tickets().get_ticket(number)
@@ -329,7 +354,8 @@ def create_app(
             events = load_events(client, cid)
             if events is None:
                 continue
-            result = audit_transcript(cid, events, matcher=default_matcher(), domain=domain())
+            result = audit_transcript(cid, events, matcher=default_matcher(), domain=domain(),
+                                      call=call_record(client, cid), hangup=hangup_rule())
             if not result.passed:
                 data = result.to_dict()
                 for finding in data["findings"]:
@@ -353,4 +379,9 @@ def create_app(
     async def health(request: Request):  # type: ignore[no-untyped-def]
         return response.json({"ok": True, "at": time.time()})
 
+    register_takeover_routes(app, client, guarded, page, audit)  # web-chat take-over
+    extras = ConsoleContext(client, guarded, page, audit, tickets, transcript, ticket_page,
+                            handoffs)
+    register_agent_routes(app, extras)  # hand-off claim, print, ticket edits, callbacks
+    register_figure_routes(app, extras)  # figures and charts
     return app

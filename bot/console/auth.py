@@ -35,7 +35,8 @@ class Signer:
         self.ttl = ttl_seconds
 
     def _mac(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+        data = payload.encode("utf-8", "replace")
+        return _b64(hmac.new(self._key, data, hashlib.sha256).digest())
 
     def issue(self, user: str, role: str, now: float | None = None) -> str:
         body = {"u": user, "r": role, "e": (now or time.time()) + self.ttl,
@@ -47,7 +48,8 @@ class Signer:
         if not cookie or "." not in cookie:
             return None
         payload, mac = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        # bytes: compare_digest refuses non-ASCII str, and a cookie may carry anything
+        if not hmac.compare_digest(mac.encode("utf-8", "replace"), self._mac(payload).encode()):
             return None
         try:
             body = json.loads(_unb64(payload))
@@ -62,5 +64,5 @@ class Signer:
 
     def check_csrf(self, nonce: str | None, token: str | None) -> bool:
         return bool(nonce and token) and hmac.compare_digest(
-            str(token), self.csrf_token(str(nonce))
+            str(token).encode("utf-8", "replace"), self.csrf_token(str(nonce)).encode()
         )

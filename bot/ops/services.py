@@ -39,6 +39,7 @@ def process_env(root: Path, redis_url: str, ports: Ports, extra: dict[str, str] 
     env.setdefault("RASA_TOKEN", "dev-token")
     env.setdefault("TWILIO_AUTH_TOKEN", "dev-token")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{ports.rasa}")
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{ports.rasa}")  # the console's way to Rasa
     env.update(extra or {})
     return env
 

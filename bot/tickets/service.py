@@ -36,6 +36,7 @@ from bot.tickets.model import (
     FeedbackResult,
     Note,
     PreferredTime,
+    Severity,
     StatusChange,
     Ticket,
     TicketRequest,
@@ -467,6 +468,54 @@ class TicketService:
             number,
             lambda t, now: replace(t, notes=(*t.notes, Note(now, author, text)), updated_at=now),
         )
+
+    def assign_owner(self, number: str, owner: str, actor: str) -> Ticket:
+        """Give the ticket to `owner` (an agent or a team); the change is noted with the actor."""
+        name = " ".join((owner or "").split())
+        if not name:
+            raise ValidationFailed([FieldError("owner", "required")])
+        if len(name) > self.policy.limits.max_field_chars:
+            raise ValidationFailed([FieldError("owner", "too_long", str(len(name)))])
+
+        def mutate(ticket: Ticket, now: datetime) -> Ticket | None:
+            if ticket.owner == name:
+                return None
+            note = Note(now, actor, f"owner: {ticket.owner} -> {name}")
+            return replace(ticket, owner=name, notes=(*ticket.notes, note), updated_at=now)
+
+        return self._change(number, mutate)
+
+    def change_severity(
+        self, number: str, severity: Severity | str, actor: str, note: str = ""
+    ) -> Ticket:
+        """Set the severity by hand (a person's judgement overrides the assessment). While the
+        ticket is unhandled, a higher severity tightens the escalation deadline to the new
+        severity's window from now; it never moves a deadline later, and the time promised
+        to the caller stays as it was."""
+        try:
+            target = Severity(severity)
+        except ValueError as exc:
+            raise ValidationFailed([FieldError("severity", "invalid", str(severity)[:50])]) from exc
+
+        def mutate(ticket: Ticket, now: datetime) -> Ticket | None:
+            if ticket.severity is target:
+                return None
+            due = ticket.due_at
+            if ticket.is_unhandled and due is not None and target.rank > ticket.severity.rank:
+                due = min(due, next_deadline_after_escalation(
+                    target, now, self.policy.sla, self.policy.hours))
+            text = f"severity: {ticket.severity.value} -> {target.value}"
+            entry = Note(now, actor, f"{text} ({note.strip()})" if note.strip() else text)
+            return replace(
+                ticket,
+                severity=target,
+                severity_reasons=(*ticket.severity_reasons, f"manual:{actor}"),
+                due_at=due,
+                notes=(*ticket.notes, entry),
+                updated_at=now,
+            )
+
+        return self._change(number, mutate)
 
     # -- escalation -------------------------------------------------------------------------
     def escalate(self, number: str, actor: str, note: str = "") -> Ticket:

@@ -3,7 +3,8 @@
 Only what the visitor saw is returned: their own messages (the button title
 instead of the payload for quick replies; hidden triggers such as
 `/idle_timeout` are left out), the bot's texts with their quick replies, and
-the `hotline` control notices (hand-off, hand-back, end). Slots, intents and
+the `hotline` control notices (hand-off, take-over, hand-back, end). Lines an
+agent typed during a take-over carry `"agent": <name>`. Slots, intents and
 other internals never leave the server.
 """
 
@@ -14,7 +15,7 @@ from typing import Any, Optional
 
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
-HOTLINE_EVENTS = frozenset({"handoff", "handback", "end"})
+HOTLINE_EVENTS = frozenset({"handoff", "takeover", "handback", "end"})
 MAX_BUTTONS = 20
 
 
@@ -26,7 +27,7 @@ def control_event(custom: Any) -> Optional[dict[str, Any]]:
     if not isinstance(body, Mapping) or body.get("event") not in HOTLINE_EVENTS:
         return None
     event: dict[str, Any] = {"event": body["event"]}
-    for key in ("reason", "ticket_id"):
+    for key in ("reason", "ticket_id", "agent"):
         if isinstance(body.get(key), str):
             event[key] = body[key]
     if isinstance(body.get("priority"), bool):
@@ -62,12 +63,16 @@ def _user_entry(event: UserUttered) -> Optional[dict[str, Any]]:
 
 def _bot_entries(event: BotUttered) -> list[dict[str, Any]]:
     data = event.data or {}
+    agent = (event.metadata or {}).get("agent")
     entries: list[dict[str, Any]] = []
     if event.text:
         # the live channel splits texts on blank lines (SocketIOOutput); so do we
         parts = [p for p in event.text.strip().split("\n\n") if p] or [event.text]
         for part in parts:
-            entries.append({"role": "bot", "text": part, "timestamp": event.timestamp})
+            entry = {"role": "bot", "text": part, "timestamp": event.timestamp}
+            if isinstance(agent, str) and agent:
+                entry["agent"] = agent
+            entries.append(entry)
         replies = quick_replies(data)
         if replies:
             entries[-1]["quick_replies"] = replies

@@ -4,6 +4,8 @@ Every message carries a `timestamp` (epoch seconds) so the widget shows the
 server's time. Custom JSON (the `hotline` control events) is sent as
 `{"custom": {...}}`: Rasa's own `SocketIOOutput.send_custom_json` spreads the
 JSON into `emit()` keyword arguments, which fails for `{"hotline": ...}`.
+A line an agent typed in the console (a bot event with `metadata.agent`, see
+bot/takeover.py) carries `"agent": <name>` so the widget can label it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class HotlineSocketIOOutput(SocketIOOutput):
         await self.sio.emit(
             self.bot_message_evt, message, room=socket_id, namespace=self.namespace
         )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        agent = kwargs.get("agent")
+        for part in text.strip().split("\n\n"):
+            message: dict[str, Any] = {"text": part}
+            if isinstance(agent, str) and agent:
+                message["agent"] = agent
+            await self._send_message(recipient_id, message)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any

@@ -42,6 +42,8 @@
     handoffPriority: "已为您优先转接人工客服,接下来将由客服人员为您服务。",
     ticket: "工单号:{id}",
     handback: "人工客服服务已结束,智能客服继续为您服务。",
+    takeover: "人工客服 {name} 已接入,正在为您服务。",
+    agent: "人工客服 {name}",
     ended: "本次会话已结束。如需继续咨询,请直接输入您的问题。",
     newSession: "新的会话",
     failed: "消息发送失败,请稍后再试。"
@@ -461,9 +463,15 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function addMessage(role, text, timestamp) {
+  function addMessage(role, text, timestamp, agent) {
     var item = el("div", "hw-msg hw-" + role);
     item.setAttribute("data-role", role);
+    if (role === "bot" && typeof agent === "string" && agent) {
+      // a line typed by a person in the agent console (take-over)
+      item.classList.add("hw-from-agent");
+      item.setAttribute("data-agent", agent);
+      item.appendChild(el("div", "hw-agent", fill(TEXT.agent, { name: agent })));
+    }
     item.appendChild(el("div", "hw-bubble", text));
     var time = el("time", "hw-time", formatTime(timestamp));
     item.appendChild(time);
@@ -520,6 +528,10 @@
       }
       return ["handoff", text];
     }
+    if (event.event === "takeover") {
+      var name = typeof event.agent === "string" ? event.agent : "";
+      return ["takeover", fill(TEXT.takeover, { name: name }).replace("  ", " ")];
+    }
     if (event.event === "handback") {
       return ["handback", TEXT.handback];
     }
@@ -535,7 +547,7 @@
       return;
     }
     addNotice(notice[0], notice[1]);
-    if (event.event === "handoff") {
+    if (event.event === "handoff" || event.event === "takeover") {
       state.handoff = true;
     } else if (event.event === "handback") {
       state.handoff = false;
@@ -566,7 +578,7 @@
           state.ended = false;
           addNotice("divider", TEXT.newSession);
         }
-        addMessage(entry.role, entry.text, entry.timestamp);
+        addMessage(entry.role, entry.text, entry.timestamp, entry.agent);
         lastReplies = entry.quick_replies || [];
       }
     });
@@ -592,7 +604,7 @@
         state.idleSent = false;
         addNotice("divider", TEXT.newSession);
       }
-      addMessage("bot", message.text, message.timestamp);
+      addMessage("bot", message.text, message.timestamp, message.agent);
       showReplies(message.quick_replies || message.buttons || []);
       if (!state.open) {
         state.unread += 1;

@@ -1,0 +1,109 @@
+"""The §8 figures (bot/figures.py) computed from records written by the real services into
+a real Redis: conversation outcomes, hand-offs, tickets and callbacks at known times."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.clock import ManualClock
+from bot.config import hotline_config
+from bot.figures import compute_figures, load_figure_data, period_of
+from bot.handoffs import HandoffQueue
+from bot.outcomes import ConversationOutcomes
+from tests.test_tickets_fixtures import SHANGHAI, at, build_services, complaint
+
+NOW = at(23, 20)
+
+
+@pytest.fixture()
+def seeded(redis_client: redis.Redis[bytes], tmp_path: Path) -> redis.Redis[bytes]:
+    clock = ManualClock(at(10, 12))
+    outcomes = ConversationOutcomes(redis_client, clock)
+    handoffs = HandoffQueue(redis_client, clock)
+    services = build_services(redis_client, clock, tmp_path / "outbox")
+
+    # the 10th: outside the 7-day period, inside the 30-day one
+    outcomes.record_end("c5", "goodbye", "webchat", served=True, handed_off=False)
+    handoffs.hand_off("c7", "angry", "phone")
+    clock.set(at(22, 10))
+    outcomes.record_end("c1", "goodbye", "webchat", served=True, handed_off=False)
+    outcomes.record_satisfaction("c1", 5)
+    handoffs.hand_off("c2", "angry", "phone")
+    outcomes.record_end("c2", "caller_hangup", "phone", served=False, handed_off=True)
+    on_time = services.tickets.create_ticket(complaint(phone="13800000001"), "f:1").ticket
+    clock.set(at(22, 18, 1))  # its first callback was due at 18:00: placed within the grace
+    assert [p.placed for p in services.scheduler.run_due("worker-1")] == [True]
+    services.tickets.record_satisfaction(on_time.number, 4, "agent1")
+
+    clock.set(at(23, 10))
+    outcomes.record_end("c3", "goodbye", "phone", served=True, handed_off=False)
+    outcomes.record_satisfaction("c3", 3)
+    outcomes.record_end("c4", "idle", "rest", served=False, handed_off=False)
+    handoffs.hand_off("c6", "request_human", "webchat")  # still with a person
+    services.tickets.create_ticket(  # due 18:00, never called by 20:00: late
+        complaint(phone="13800000002", category="staff_error"), "f:2")
+    clock.set(at(23, 19))
+    services.tickets.create_ticket(  # due tomorrow: not judged yet
+        complaint(phone="13800000003", category="staff_error"), "f:3")
+    return redis_client
+
+
+def figures(client: redis.Redis[bytes], days: int) -> dict:
+    period = period_of(days, NOW, SHANGHAI)
+    return compute_figures(load_figure_data(client, period), period, tz=SHANGHAI,
+                           categories=hotline_config().complaint_categories,
+                           callback_grace=timedelta(minutes=10))
+
+
+def test_the_last_seven_days(seeded: redis.Redis[bytes]) -> None:
+    data = figures(seeded, 7)
+    assert data["days"] == [f"2026-11-{d}" for d in range(17, 24)]
+    conversations = data["conversations"]
+    assert conversations["total"] == 4
+    assert conversations["by_channel"] == {"phone": 2, "webchat": 1, "rest": 1}
+    per_day = {d["day"]: d for d in conversations["per_day"]}
+    assert per_day["2026-11-22"] == {"day": "2026-11-22", "phone": 1, "webchat": 1, "rest": 0}
+    assert per_day["2026-11-23"] == {"day": "2026-11-23", "phone": 1, "webchat": 0, "rest": 1}
+    assert per_day["2026-11-17"]["phone"] == 0
+    assert data["containment"] == {"contained": 2, "total": 4, "rate": 0.5}
+    assert data["handoffs"]["total"] == 2 and data["handoffs"]["rate"] == 0.5
+    assert data["handoffs"]["by_reason"] == [
+        {"reason": "angry", "count": 1, "rate": 0.25},
+        {"reason": "request_human", "count": 1, "rate": 0.25},
+    ]
+    assert data["complaints"]["total"] == 3
+    assert data["complaints"]["by_category"] == [
+        {"category": "staff_error", "label": "工作失误(多收费、信息错误、发错货)", "count": 2},
+        {"category": "product_fault", "label": "商品质量问题", "count": 1},
+    ]
+    callbacks = data["callbacks"]
+    assert (callbacks["due"], callbacks["on_time"], callbacks["late"], callbacks["not_called"],
+            callbacks["waiting"], callbacks["rate"]) == (2, 1, 1, 1, 0, 0.5)
+    satisfaction = data["satisfaction"]
+    assert (satisfaction["rated"], satisfaction["average"]) == (2, 4.0)
+    assert satisfaction["distribution"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
+    assert (satisfaction["tickets_rated"], satisfaction["tickets_average"]) == (1, 4.0)
+
+
+def test_thirty_days_include_the_older_records_and_bad_periods_are_refused(
+    seeded: redis.Redis[bytes],
+) -> None:
+    data = figures(seeded, 30)
+    assert len(data["days"]) == 30 and data["days"][-1] == "2026-11-23"
+    assert data["conversations"]["total"] == 5
+    assert data["containment"] == {"contained": 3, "total": 5, "rate": 0.6}
+    assert data["handoffs"]["by_reason"][0] == {"reason": "angry", "count": 2, "rate": 0.4}
+    with pytest.raises(ValueError):
+        period_of(8, NOW, SHANGHAI)
+
+
+def test_an_empty_redis_gives_zeros_not_errors(redis_client: redis.Redis[bytes]) -> None:
+    redis_client.set("hotline:handoff:broken", "{not json")
+    data = figures(redis_client, 7)
+    assert data["conversations"]["total"] == 0 and data["containment"]["rate"] is None
+    assert data["handoffs"] == {"total": 0, "rate": None, "by_reason": []}
+    assert data["callbacks"]["rate"] is None and data["satisfaction"]["average"] is None
