@@ -1,7 +1,7 @@
 # The two commands of the Quickstart: `make run` and `make test`.
 SHELL := /bin/bash
 
-.PHONY: run test train check shell lint bench-nlu call clean
+.PHONY: run test train check shell lint bench-nlu bench-load bench-compare bench-memory bench-startup bench-scaleout call clean
 
 run:            ## set up what is missing, train if needed, serve everything
 	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops run
@@ -25,6 +25,29 @@ call:           ## play a phone call in the terminal against `make run` (TwiML w
 DEV ?= ../shared/eval/dev.jsonl
 bench-nlu:      ## NLU: project vs stock pipeline, 5-fold CV and the evaluation set DEV
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/nlu.py --dev "$(DEV)" --latency --json results/nlu.json
+
+# Load, memory, start-up and scale-out benchmarks (docs/BENCHMARKS.md). Each starts its own
+# stack (own Redis, free ports) and stops it; LOAD_ARGS adds bench/load.py options.
+bench-load:     ## turn latency/throughput: REST and phone, callers (50, 200) and saturation
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/compare.py --project-only \
+	  --scenarios rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50,phone:saturation:50 \
+	  --json results/load.json $(LOAD_ARGS)
+
+STOCK_EPOCHS ?= 100
+bench-compare:  ## the same load against stock Rasa (trained with STOCK_EPOCHS) and the ratios
+	@py="$$(scripts/setup.sh | tail -n1)" && \
+	  "$$py" bench/stock/make_stock.py --out results/stock --epochs $(STOCK_EPOCHS) && \
+	  "$$py" bench/compare.py --stock-model results/stock/models/stock-e$(STOCK_EPOCHS).tar.gz \
+	  --json results/compare.json $(LOAD_ARGS)
+
+bench-memory:   ## peak RSS under load, Redis bytes per 20-turn conversation
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/memory.py --json results/memory.json
+
+bench-startup:  ## start -> first answered turn (3 starts), cold training time
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/startup.py --train --json results/startup.json
+
+bench-scaleout: ## two replicas + two action servers behind nginx, one Redis (Ctrl-C stops)
+	@py="$$(scripts/setup.sh --with-browser | tail -n1)" && exec "$$py" bench/scaleout.py
 
 lint:
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m ruff check .

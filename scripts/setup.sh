@@ -2,7 +2,7 @@
 # Prepare everything the hotline needs, idempotently:
 #   - Python 3.10 (python3.10 on PATH, else pyenv, else a clear error),
 #   - a virtual environment outside the clone, keyed by the lock's hash,
-#   - OS packages: redis-server (and chromium with `--with-browser`, for the tests).
+#   - OS packages: redis-server (and chromium, nginx with `--with-browser`, for the tests).
 # Prints the path of the environment's python on the last line of stdout.
 set -euo pipefail
 
@@ -58,6 +58,8 @@ ensure_os_packages() {
   command -v redis-server >/dev/null 2>&1 || [[ -n "${REDIS_URL:-}" && "${HOTLINE_SKIP_REDIS_INSTALL:-0}" == 1 ]] || missing+=(redis-server)
   if [[ $WITH_BROWSER -eq 1 ]]; then
     command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    # nginx in front of two replicas (tests/test_scaleout.py, make bench-scaleout)
+    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     # CJK glyphs for the screenshots of the Chinese pages
     fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
   fi

@@ -1,0 +1,129 @@
+"""The same load against the project and against stock Rasa; prints the ratios.
+
+    python bench/stock/make_stock.py --out /tmp/hotline-stock --epochs 5
+    python bench/compare.py --stock-model /tmp/hotline-stock/models/stock-e5.tar.gz \
+        --scenarios rest:callers:50,rest:callers:200,rest:saturation:50 \
+        --duration 60 --think 2 --warmup 5 --json results/compare.json
+
+For each system in turn (never both at once: they would share the 2 cores), a fresh
+stack is started (bench/stack.py: own Redis, action server, one Rasa server with the
+project's credentials and endpoints; only the model differs), warmed up with one
+answered turn, loaded with every scenario (`channel:mode:conversations`, bench/load.py),
+and stopped. Ratios are stock / project (latency > 1: stock is slower; turns/s < 1:
+stock serves fewer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import Options, print_report, run_load  # noqa: E402
+from bench.stack import BenchStack, current_model, first_answer  # noqa: E402
+
+DEFAULT_SCENARIOS = "rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50"
+
+
+def parse_scenarios(text: str) -> list[tuple[str, str, int]]:
+    scenarios = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        channel, mode, count = item.split(":")
+        if channel not in ("rest", "phone") or mode not in ("callers", "saturation"):
+            raise SystemExit(f"bad scenario {item!r}: channel rest|phone, mode callers|saturation")
+        scenarios.append((channel, mode, int(count)))
+    return scenarios
+
+
+def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str, int]],
+            args: argparse.Namespace) -> list[dict[str, Any]]:
+    reports = []
+    with BenchStack(work / label, model=model) as stack:
+        startup = first_answer(stack.url)
+        print(f"[{label}] first answer {startup:.1f} s after health", flush=True)
+        for channel, mode, count in scenarios:
+            options = Options(
+                url=stack.url, channel=channel, mode=mode, conversations=count,
+                duration=args.duration, think=args.think, timeout=args.timeout,
+                max_requests=args.max_requests, twilio_token=stack.twilio_token,
+                warmup=args.warmup, label=label,
+            )
+            report = asyncio.run(run_load(options))
+            report["model"] = str(model)
+            print_report(report)
+            reports.append(report)
+    return reports
+
+
+def ratio(stock: float, project: float) -> Optional[float]:
+    return round(stock / project, 2) if project else None
+
+
+def ratios(project: list[dict[str, Any]], stock: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for p, s in zip(project, stock, strict=True):
+        row = {"scenario": f"{p['channel']}:{p['mode']}:{p['conversations']}"}
+        for q in ("p50", "p95", "p99"):
+            row[q] = (p["latency_ms"][q], s["latency_ms"][q],
+                      ratio(s["latency_ms"][q], p["latency_ms"][q]))
+        row["turns_per_s"] = (p["turns_per_s"], s["turns_per_s"],
+                              ratio(s["turns_per_s"], p["turns_per_s"]))
+        row["errors"] = (p["errors"], s["errors"])
+        rows.append(row)
+    return rows
+
+
+def print_ratios(rows: list[dict[str, Any]]) -> None:
+    print("\nscenario                     metric        project      stock   stock/project")
+    for row in rows:
+        for key in ("p50", "p95", "p99", "turns_per_s"):
+            project, stock, factor = row[key]
+            unit = " ms" if key != "turns_per_s" else ""
+            print(f"{row['scenario']:<28} {key:<12} {project:>9}{unit} {stock:>9}{unit}   "
+                  f"{factor}")
+        print(f"{row['scenario']:<28} {'errors':<12} {row['errors'][0]:>9}    "
+              f"{row['errors'][1]:>9}")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stock-model", type=Path, default=None,
+                        help="from bench/stock/make_stock.py")
+    parser.add_argument("--project-only", action="store_true",
+                        help="measure the project alone (no stock model, no ratios)")
+    parser.add_argument("--project-model", type=Path, default=None,
+                        help="default: the current project model (models/)")
+    parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS,
+                        help="comma list of channel:mode:conversations")
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--think", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.stock_model is None and not args.project_only:
+        parser.error("--stock-model is required (or --project-only)")
+    scenarios = parse_scenarios(args.scenarios)
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="hotline-compare-"))
+    project = measure("project", args.project_model or current_model(), work, scenarios, args)
+    result: dict[str, Any] = {"project": project}
+    if not args.project_only:
+        result["stock"] = measure("stock", args.stock_model, work, scenarios, args)
+        result["ratios"] = ratios(project, result["stock"])
+        print_ratios(result["ratios"])
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
