@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import Options, load_scripts, print_report, run_load  # noqa: E402
 from bench.stack import BenchStack  # noqa: E402
+from bot.tracker_codec import decode_dialogue  # noqa: E402
 
 TRACKER_KEY = "hotline:tracker:{}"
 
@@ -82,7 +83,7 @@ def long_conversations(stack: BenchStack, count: int) -> dict[str, Any]:
                 response.raise_for_status()
             key = TRACKER_KEY.format(sender)
             sizes.append(int(client.execute_command("MEMORY", "USAGE", key, "SAMPLES", "0")))
-            events = json.loads(client.get(key))["events"]
+            events = decode_dialogue(client.get(key))["events"]
             turns.append(sum(1 for e in events if e.get("event") == "user"))
     finally:
         client.close()

@@ -28,6 +28,7 @@ from typing import Any
 from bot.clock import Clock, SystemClock
 from bot.masking import mask_number, mask_sensitive
 from bot.tickets.model import Caller, Ticket, TicketStatus
+from bot.tracker_codec import decode_dialogue
 
 log = logging.getLogger("bot.retention")
 
@@ -57,10 +58,10 @@ def retention_days(config: Any = None) -> int:
 def last_activity(raw: str | bytes) -> datetime | None:
     """The latest event time of a stored Rasa tracker, or None when it cannot be read."""
     try:
-        dialogue = json.loads(raw)
+        dialogue = decode_dialogue(raw)
         stamps = [float(e["timestamp"]) for e in dialogue.get("events") or []
                   if isinstance(e, dict) and e.get("timestamp") is not None]
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):  # incl. TrackerDecodeError
         return None
     return datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else None
 

@@ -15,6 +15,7 @@ import redis
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from bot.tracker_codec import decode_dialogue
 from tests.stack import Stack
 from tests.support.console import PASSWORDS, add_user, console_process, login
 from tests.test_webchat_stack_browser import CHROMIUM, CHROMIUM_ARGS
@@ -94,7 +95,7 @@ def test_handoff_appears_live_transcript_masked_and_audit_flags_planted_phrase(
     assert any(t.get("intent") == "request_human" for t in data["turns"])
 
     client = redis.Redis.from_url(rasa_stack.redis_url)
-    tracker = json.loads(client.get(f"hotline:tracker:{sender}"))
+    tracker = decode_dialogue(client.get(f"hotline:tracker:{sender}"))
     tracker["events"].append({"event": "bot", "text": "喂,你说什么?", "timestamp": time.time(),
                               "metadata": {"agent": "王五"}})
     copy = f"{sender}-copy"

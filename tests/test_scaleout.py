@@ -8,7 +8,6 @@ order whichever replica takes them.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
@@ -24,6 +23,7 @@ import redis
 import requests
 
 from bench.stack import BenchStack
+from bot.tracker_codec import decode_dialogue
 from channels.voice.phone import PhoneCall
 
 pytestmark = pytest.mark.stack
@@ -63,7 +63,7 @@ def stored_events(stack: BenchStack, sender: str) -> list[dict[str, Any]]:
     finally:
         client.close()
     assert raw is not None, "the tracker is in Redis"
-    return list(json.loads(raw)["events"])
+    return list(decode_dialogue(raw)["events"])
 
 
 def api_events(url: str, stack: BenchStack, sender: str) -> list[dict[str, Any]]:

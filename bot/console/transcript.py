@@ -9,6 +9,7 @@ from typing import Any
 import redis
 
 from bot.masking import mask_sensitive
+from bot.tracker_codec import TrackerDecodeError, decode_dialogue
 
 TRACKER_KEY = "hotline:tracker:{conversation_id}"
 # Caller states shown with a marker in the transcript.
@@ -19,7 +20,10 @@ def load_events(client: redis.Redis[bytes], conversation_id: str) -> list[dict[s
     raw = client.get(TRACKER_KEY.format(conversation_id=conversation_id))
     if raw is None:
         return None
-    return list(json.loads(raw).get("events") or [])
+    try:
+        return list(decode_dialogue(raw).get("events") or [])
+    except TrackerDecodeError:
+        return None
 
 
 def conversation_ids(client: redis.Redis[bytes], limit: int = 500) -> list[str]:

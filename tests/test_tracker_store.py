@@ -1,0 +1,80 @@
+"""The compressed Redis tracker store and its codec, against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import redis
+from rasa.core.tracker_store import RedisTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.console.transcript import load_events
+from bot.tracker_codec import TrackerDecodeError, decode_dialogue
+from tests.support.processes import RedisServer
+
+
+def conversation(sender: str, turns: int) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, slots=[])
+    tracker.update(SessionStarted())
+    for n in range(turns):
+        tracker.update(UserUttered(f"我的订单 2026110100{n} 还没到", {
+            "name": "order_status", "confidence": 0.93}, metadata={"channel": "rest"},
+            parse_data={"intent_ranking": [{"name": f"intent_{i}", "confidence": 0.01}
+                                           for i in range(10)]}))
+        tracker.update(ActionExecuted("utter_order_status", policy="RulePolicy", confidence=1.0))
+        tracker.update(BotUttered("您的订单已发货,预计明天送达。", metadata={"utter_action": "x"}))
+        tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def store_for(server: RedisServer) -> TrackerStore:
+    config = EndpointConfig(url="127.0.0.1", type="bot.tracker_store.CompactRedisTrackerStore",
+                            port=server.port, db=1, key_prefix="hotline", record_exp=None)
+    return TrackerStore.create(config, domain=Domain.empty())
+
+
+def test_round_trip_is_exact_and_smaller_than_json(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    store = store_for(redis_server)
+    tracker = conversation("caller-a", 20)
+    asyncio.run(store.save(tracker))
+    stored = redis_client.get("hotline:tracker:caller-a")
+    plain = json.dumps(tracker.as_dialogue().as_dict()).encode()
+    assert stored is not None and len(stored) * 4 < len(plain)
+    back = asyncio.run(store.retrieve("caller-a"))
+    assert back is not None
+    assert [e.as_dict() for e in back.events] == [e.as_dict() for e in tracker.events]
+    # Readers outside Rasa see the same events.
+    assert load_events(redis_client, "caller-a") == decode_dialogue(stored)["events"]
+    assert len(load_events(redis_client, "caller-a") or []) == len(tracker.events)
+
+
+def test_trackers_stored_as_plain_json_are_still_read(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    old = RedisTrackerStore(Domain.empty(), host="127.0.0.1", port=redis_server.port, db=1,
+                            key_prefix="hotline")
+    asyncio.run(old.save(conversation("caller-b", 3)))
+    assert redis_client.get("hotline:tracker:caller-b").startswith(b"{")
+    store = store_for(redis_server)
+    tracker = asyncio.run(store.retrieve("caller-b"))
+    assert tracker is not None and len(tracker.events) == 1 + 3 * 4
+    tracker.update(UserUttered("谢谢"))
+    asyncio.run(store.save(tracker))  # rewritten compressed, nothing lost
+    assert len(decode_dialogue(redis_client.get("hotline:tracker:caller-b"))["events"]) == 14
+
+
+@pytest.mark.parametrize("raw", [b"\xff\x00 not a tracker", b"x\x9c broken", b"[1, 2]", ""])
+def test_garbage_is_a_decode_error_not_a_crash(
+    raw: bytes, redis_client: redis.Redis[bytes]
+) -> None:
+    with pytest.raises(TrackerDecodeError):
+        decode_dialogue(raw)
+    redis_client.set("hotline:tracker:garbled", raw)
+    assert load_events(redis_client, "garbled") is None
