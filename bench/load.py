@@ -353,22 +353,53 @@ def _open_fds(pid: int) -> Optional[int]:
         return None
 
 
-def _redis_used_memory(redis_url: Optional[str]) -> Optional[int]:
+def _redis_memory(redis_url: Optional[str]) -> dict[str, Optional[int]]:
+    """Redis used_memory, split into stored data (MEMORY USAGE of every key) and the rest.
+
+    Every conversation and ticket is kept by design (transcripts for agents, retention
+    after 180 days), so used_memory grows with the conversations played; a leak shows as
+    growth of the rest (`redis_overhead`) or of the bytes per stored conversation.
+    """
+    empty: dict[str, Optional[int]] = {
+        "redis_used_memory": None, "redis_keys": None, "redis_overhead": None,
+        "redis_bytes_per_conversation": None}
     if not redis_url:
-        return None
+        return empty
     import redis
 
-    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    client = redis.Redis.from_url(redis_url, socket_timeout=10)
     try:
-        return int(client.info("memory")["used_memory"])
+        data = conversations = 0
+        batch: list[bytes] = []
+
+        def flush() -> int:
+            pipe = client.pipeline(transaction=False)
+            for key in batch:
+                pipe.execute_command("MEMORY", "USAGE", key, "SAMPLES", "0")
+            total = sum(int(v or 0) for v in pipe.execute())
+            batch.clear()
+            return total
+
+        keys = 0
+        for key in client.scan_iter(count=1000):
+            keys += 1
+            conversations += key.startswith(b"hotline:tracker:")
+            batch.append(key)
+            if len(batch) >= 1000:
+                data += flush()
+        if batch:
+            data += flush()
+        used = int(client.info("memory")["used_memory"])
+        return {"redis_used_memory": used, "redis_keys": keys, "redis_overhead": used - data,
+                "redis_bytes_per_conversation": data // conversations if conversations else None}
     except redis.RedisError:
-        return None
+        return empty
     finally:
         client.close()
 
 
 def take_sample(t: float, redis_url: Optional[str], pids: Sequence[int]) -> dict[str, Any]:
-    row: dict[str, Any] = {"t": round(t, 1), "redis_used_memory": _redis_used_memory(redis_url)}
+    row: dict[str, Any] = {"t": round(t, 1), **_redis_memory(redis_url)}
     for pid in pids:
         row[f"rss_{pid}"] = _proc_status(pid, "VmRSS")
         row[f"fds_{pid}"] = _open_fds(pid)
@@ -498,7 +529,10 @@ async def run_load(options: Options, redis_url: Optional[str] = None,
     elapsed = min(run.now(), options.duration) if run.sent < run.max_requests else run.now()
     report = summarise(run, options, elapsed)
     if options.mode == "soak":
-        verdicts = {"redis_used_memory": trend(rows, "redis_used_memory", 0.10, 1 << 20)}
+        verdicts = {
+            "redis_overhead": trend(rows, "redis_overhead", 0.10, 4 << 20),
+            "redis_bytes_per_conversation": trend(rows, "redis_bytes_per_conversation", 0.10, 2048),
+        }
         for pid in watch_pids:
             verdicts[f"rss_{pid}"] = trend(rows, f"rss_{pid}", 0.10, 16 << 20)
             verdicts[f"fds_{pid}"] = trend(rows, f"fds_{pid}", 0.0, 10)
