@@ -78,3 +78,31 @@ def test_garbage_is_a_decode_error_not_a_crash(
         decode_dialogue(raw)
     redis_client.set("hotline:tracker:garbled", raw)
     assert load_events(redis_client, "garbled") is None
+
+
+def test_saving_the_last_session_only_keeps_the_earlier_sessions(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    store = store_for(redis_server)
+    tracker = conversation("caller-c", 2)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("又是我", {"name": "greet", "confidence": 0.9}))
+    asyncio.run(store.save(tracker))
+    total = len(tracker.events)
+
+    last_session = asyncio.run(store.retrieve("caller-c"))
+    assert last_session is not None and len(last_session.events) < total
+    last_session.update(BotUttered("您好"))
+    asyncio.run(store.save(last_session))  # Rasa's merge path: nothing of session 1 is lost
+
+    full = asyncio.run(store.retrieve_full_tracker("caller-c"))
+    assert full is not None and len(full.events) == total + 1
+    assert full.events[-1].as_dict()["text"] == "您好"
+
+    full.update(UserUttered("谢谢"))
+    asyncio.run(store.save(full))  # the shortcut path: stored events are its beginning
+    again = asyncio.run(store.retrieve_full_tracker("caller-c"))
+    assert again is not None
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in full.events]

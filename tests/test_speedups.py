@@ -1,0 +1,69 @@
+"""The Rasa hot-path replacements (channels/speedups.py) keep Rasa's verdicts."""
+
+from __future__ import annotations
+
+import pytest
+import rasa.shared.utils.common
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.utils.endpoints import EndpointConfig
+
+from channels import speedups
+
+VALID = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "ticket_number", "value": "T1"}],
+     "responses": [{"response": "utter_ticket_created"}]},
+    {"events": [{"event": "followup", "name": "action_listen"}]},
+    {},
+]
+INVALID = [
+    {"events": "not a list"},
+    {"events": [{"event": "slot"}]},  # a slot event needs a name
+    {"events": [{"event": "no_such_event"}]},
+    {"responses": ["not an object"]},
+    [],
+]
+
+
+@pytest.mark.parametrize("result", VALID + INVALID)
+def test_action_responses_get_the_same_verdict_as_rasa(result: object) -> None:
+    try:
+        validate(result, RemoteAction.action_response_format_spec())
+        expected_valid = True
+    except ValidationError:
+        expected_valid = False
+    speedups.install()
+    action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))
+    if expected_valid:
+        assert action._validate_action_result(result) is True  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(result)  # type: ignore[arg-type]
+    assert (result in VALID) == expected_valid
+
+
+def test_event_types_resolve_as_rasa_resolves_them() -> None:
+    expected = {}
+    for cls in rasa.shared.utils.common.all_subclasses(Event):
+        expected.setdefault(cls.type_name, cls)
+    speedups.install()
+    for name, cls in expected.items():
+        assert Event.resolve_by_type(name) is cls
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("nonsense", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("nonsense")
+    # Events still round-trip through their dicts.
+    event = UserUttered("你好", {"name": "greet", "confidence": 0.9})
+    assert Event.from_parameters(event.as_dict()) == event
+
+
+def test_an_event_class_defined_later_is_found() -> None:
+    speedups.install()
+
+    class HotlineProbeEvent(SlotSet):
+        type_name = "hotline_probe_event"
+
+    assert Event.resolve_by_type("hotline_probe_event") is HotlineProbeEvent
