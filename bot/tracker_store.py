@@ -2,11 +2,14 @@
 
 Configured in endpoints.yml (`tracker_store: type: bot.tracker_store.CompactRedisTrackerStore`)
 with the same settings as Rasa's `redis` type. Keys, expiry and session handling are
-Rasa's own. One shortcut on save: Rasa re-reads the stored tracker, rebuilds all its
-events and replays the new tracker back in time to merge the two (needed when the
-tracker in memory holds only the last session). When the stored events are already the
-start of the tracker being saved — the usual case — that merge returns the new tracker
-unchanged, so this store checks that on the stored JSON and skips the rebuild.
+Rasa's own.
+
+One shortcut on save. Rasa's processor works on the last session of a conversation, so
+Rasa's `save` re-reads the stored tracker, rebuilds every event and merges the two
+(about 17 % of the server's CPU under load). When the stored events are followed, in
+order, by the tracker being saved — the usual case, one writer per conversation under
+the lock store — the merge is the stored events plus the tracker's new ones; this store
+appends those to the stored JSON directly and falls back to Rasa's merge otherwise.
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ class CompactRedisTrackerStore(RedisTrackerStore):
             timeout = self.record_exp
         key = self.key_prefix + tracker.sender_id
         stored = self.red.get(key)
-        if stored is not None and not _extends(stored, tracker):
-            prior = self.deserialise_tracker(tracker.sender_id, stored)
-            if prior is not None:
-                tracker = self._merge_trackers(prior, tracker)
-        self.red.set(key, self.serialise_tracker(tracker), ex=timeout)
+        payload = _appended(stored, tracker) if stored is not None else None
+        if payload is None:
+            prior = self.deserialise_tracker(tracker.sender_id, stored) if stored else None
+            merged = self._merge_trackers(prior, tracker) if prior is not None else tracker
+            payload = self.serialise_tracker(merged)
+        self.red.set(key, payload, ex=timeout)
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> bytes:  # type: ignore[override]
         return encode_dialogue(super().serialise_tracker(tracker))
@@ -55,18 +59,34 @@ class CompactRedisTrackerStore(RedisTrackerStore):
         return [key.decode() for key in self.red.keys(self.key_prefix + "*")]
 
 
-def _extends(stored: bytes | str, tracker: DialogueStateTracker) -> bool:
-    """True when the stored events are the first events of `tracker` (no merge needed)."""
+def _appended(stored: bytes | str, tracker: DialogueStateTracker) -> Optional[bytes]:
+    """The stored dialogue with the tracker's new events appended, or None when the
+    tracker does not continue the stored events (then Rasa's merge decides)."""
     try:
         events = decode_dialogue(stored).get("events") or []
     except TrackerDecodeError:
-        return False
-    if not events:
-        return True
-    if len(events) > len(tracker.events):
-        return False
-    last = len(events) - 1
-    return _same(events[0], tracker.events[0]) and _same(events[last], tracker.events[last])
+        return None
+    offset = _offset(events, tracker.events) if tracker.events else None
+    if offset is None:
+        return None
+    new = [event.as_dict() for event in list(tracker.events)[len(events) - offset:]]
+    return encode_dialogue(json.dumps({"events": events + new, "name": tracker.sender_id}))
+
+
+def _offset(stored: list[Any], events: Any) -> Optional[int]:
+    """Where the tracker's first event sits among the stored events, when the stored
+    events from there on are the tracker's beginning (checked at both ends)."""
+    if not stored:
+        return 0
+    first = events[0]
+    for index, candidate in enumerate(stored):
+        if candidate.get("timestamp") != first.timestamp or not _same(candidate, first):
+            continue
+        last = len(stored) - 1 - index
+        if last < len(events) and _same(stored[-1], events[last]):
+            return index
+        return None
+    return None
 
 
 def _same(stored_event: Any, event: Any) -> bool:

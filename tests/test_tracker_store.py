@@ -106,3 +106,29 @@ def test_saving_the_last_session_only_keeps_the_earlier_sessions(
     again = asyncio.run(store.retrieve_full_tracker("caller-c"))
     assert again is not None
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in full.events]
+
+
+def test_appending_to_the_last_session_stores_what_rasas_merge_stores(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    from rasa.shared.core.events import SlotSet
+
+    store = store_for(redis_server)
+    tracker = DialogueStateTracker("caller-d", slots=[])
+    tracker.update(SlotSet("session_started_metadata", {"channel": "rest"}))  # as Rasa logs it
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("查订单", {"name": "order_status", "confidence": 0.9}))
+    asyncio.run(store.save(tracker))
+
+    last = asyncio.run(store.retrieve("caller-d"))
+    assert last is not None and len(last.events) == len(tracker.events) - 1
+    last.update(BotUttered("请提供订单号"))
+    last.update(ActionExecuted("action_listen"))
+    prior = store.deserialise_tracker("caller-d", redis_client.get("hotline:tracker:caller-d"))
+    expected = RedisTrackerStore._merge_trackers(prior, last).as_dialogue().as_dict()["events"]
+    asyncio.run(store.save(last))
+    stored = decode_dialogue(redis_client.get("hotline:tracker:caller-d"))["events"]
+    assert json.loads(json.dumps(expected)) == stored
+    assert len(stored) == len(tracker.events) + 2
