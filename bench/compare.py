@@ -7,10 +7,15 @@
 
 For each system in turn (never both at once: they would share the 2 cores), a fresh
 stack is started (bench/stack.py: own Redis, action server, one Rasa server with the
-project's credentials and endpoints; only the model differs), warmed up with one
+project's channels, credentials.yml), warmed up with one
 answered turn, loaded with every scenario (`channel:mode:conversations`, bench/load.py),
 and stopped. Ratios are stock / project (latency > 1: stock is slower; turns/s < 1:
 stock serves fewer).
+
+"Stock" is stock Rasa as a team would deploy it on this data: the stock pipeline and
+policies, Rasa's own Redis tracker and lock stores (bench/stock/endpoints.yml) and no
+patches of Rasa's hot paths (HOTLINE_RASA_SPEEDUPS=0). `--stock-setup model-only` keeps
+the project's stores and patches, so only the model differs.
 """
 
 from __future__ import annotations
@@ -41,10 +46,16 @@ def parse_scenarios(text: str) -> list[tuple[str, str, int]]:
     return scenarios
 
 
+STOCK_ENDPOINTS = Path(__file__).resolve().parent / "stock" / "endpoints.yml"
+
+
 def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str, int]],
-            args: argparse.Namespace) -> list[dict[str, Any]]:
+            args: argparse.Namespace, stock_setup: bool = False) -> list[dict[str, Any]]:
     reports = []
-    with BenchStack(work / label, model=model) as stack:
+    setup: dict[str, Any] = {}
+    if stock_setup:
+        setup = {"endpoints": STOCK_ENDPOINTS, "extra_env": {"HOTLINE_RASA_SPEEDUPS": "0"}}
+    with BenchStack(work / label, model=model, **setup) as stack:
         startup = first_answer(stack.url)
         print(f"[{label}] first answer {startup:.1f} s after health", flush=True)
         for channel, mode, count in scenarios:
@@ -108,6 +119,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--stock-setup", choices=["stock", "model-only"], default="stock",
+                        help="stock: Rasa's own stores, no patches (default); model-only: "
+                             "the project's stores and patches")
     args = parser.parse_args(argv)
     if args.stock_model is None and not args.project_only:
         parser.error("--stock-model is required (or --project-only)")
@@ -116,7 +130,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     project = measure("project", args.project_model or current_model(), work, scenarios, args)
     result: dict[str, Any] = {"project": project}
     if not args.project_only:
-        result["stock"] = measure("stock", args.stock_model, work, scenarios, args)
+        result["stock"] = measure("stock", args.stock_model, work, scenarios, args,
+                                  stock_setup=args.stock_setup == "stock")
+        result["stock_setup"] = args.stock_setup
         result["ratios"] = ratios(project, result["stock"])
         print_ratios(result["ratios"])
     if args.json:

@@ -12,10 +12,13 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   when a name is missing, so event classes imported later are still found.
 
 Installed by the channel modules, so it runs in the Rasa server only.
+`HOTLINE_RASA_SPEEDUPS=0` leaves Rasa untouched (e.g. to compare with stock Rasa, or
+if a Rasa upgrade changes these functions).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 import rasa.shared.utils.common
@@ -31,7 +34,7 @@ _installed = False
 def install() -> None:
     """Install both replacements once (idempotent)."""
     global _installed
-    if _installed:
+    if _installed or os.environ.get("HOTLINE_RASA_SPEEDUPS", "1") == "0":
         return
     _compile_action_response_validator()
     _cache_event_types()
