@@ -8,6 +8,13 @@ idempotency key, so applying one twice (a replay interrupted half-way and run ag
 is harmless. A transient failure stops the replay and keeps the batch for next time; an
 entry rejected as permanently invalid, or a torn line from a crash mid-write, moves
 to `<name>.dead.jsonl` for a person to look at.
+
+The directory is per host (`HOTLINE_OUTBOX_DIR`), not per process and not in Redis (it is
+the fallback for when Redis is down): every process on the host that names it shares it
+through the locks, so Rasa replicas and callback workers there may append and replay at the
+same time, and a killed process loses nothing it acknowledged. Entries are replayed only
+where the directory is visible: with Rasa on several hosts, run a replaying callback worker
+on each of them or share the directory (docs/SECURITY.md, "Faults").
 """
 
 from __future__ import annotations

@@ -6,9 +6,11 @@ import re
 import uuid
 
 import pytest
+import requests
 
 from bot.config import settings
 from bot.tickets.factory import build_ticket_service
+from channels.voice.phone import PhoneCall
 from tests.stack import Stack
 
 pytestmark = pytest.mark.stack
@@ -39,3 +41,64 @@ def test_redis_restart_mid_conversation_keeps_the_conversation_and_the_ticket(
     assert [e["text"] for e in events if e["event"] == "user"][:2] == [
         "我要投诉,新买的空调一直漏水", "我姓刘",
     ]
+
+
+CLOSING_LINES = ("感谢您的来电,欢迎再次拨打,再见!", "很高兴为您服务,再见!")  # domain utter_closing
+
+
+def test_rasa_killed_and_restarted_during_a_phone_call_the_call_goes_on(
+    rasa_stack: Stack,
+) -> None:
+    """SIGKILL of the Rasa server between two turns of a signed TwiML call: while it is
+    down the provider gets a connection error (and would fetch the number's fallback URL,
+    docs/TELEPHONY.md); once it is back, the next webhook of the same CallSid continues the
+    same conversation from Redis: earlier turns kept, no second opening, the answer
+    understood, and the call ends with the closing line."""
+    call = PhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"],
+                     caller="+86139" + str(uuid.uuid4().int)[:8])
+    opening = call.dial()
+    assert opening.gather is not None and opening.spoken[0].startswith("您好,欢迎致电")
+    asked = call.say("我要投诉,你们的送货员把我的冰箱摔坏了")
+    assert "贵姓" in "".join(asked.spoken), asked.body
+
+    rasa_stack.supervisor.stop("rasa", hard=True)
+    with pytest.raises(requests.ConnectionError):
+        call.say("我姓王")
+    assert call.last is asked  # nothing was answered: the call state is unchanged
+    rasa_stack.start_rasa()
+
+    step = call.say("我姓王")  # the provider's next request for the same CallSid
+    heard = list(step.spoken)
+    # understood: the form moves on from the surname to the phone number
+    assert step.gather is not None and "电话" in "".join(step.spoken), step.body
+    for _ in range(8):
+        said = "".join(step.spoken)
+        if "工单号" in said:
+            break
+        if "联系电话" in said:
+            step = call.press(call.caller[3:] + "#")
+        else:
+            step = call.say("对" if "对吗" in said else "明天上午" if "时间" in said
+                            else "商品质量问题")
+        heard += step.spoken
+    assert "工单号" in "".join(step.spoken), step.body
+    step = call.say("没有了")  # the satisfaction survey
+    heard += step.spoken
+    closing = call.press("4")
+    heard += closing.spoken
+    assert any(line in closing.spoken for line in CLOSING_LINES), closing.body
+    assert closing.names[-2:] == ["Pause", "Redirect"]
+    assert call.follow_redirect().names == ["Hangup"]
+    assert call.hang_up().status == 200
+    assert not [line for line in heard if line.startswith("您好,欢迎致电")]
+
+    events = rasa_stack.tracker(call.call_sid)["events"]
+    said_by_caller = [e["text"] for e in events if e["event"] == "user"]
+    assert said_by_caller[:2] == ["我要投诉,你们的送货员把我的冰箱摔坏了", "我姓王"]
+    assert len([e for e in events if e["event"] == "session_started"]) == 1
+    assert {e["value"] for e in events if e["event"] == "slot" and e["name"] == "surname"
+            and e["value"]} == {"王"}
+    openings = [e for e in events if e["event"] == "bot"
+                and (e.get("text") or "").startswith("您好,欢迎致电")]
+    assert len(openings) == 1
+    call.session.close()

@@ -3,8 +3,13 @@ while a real Redis is down, then replaying without duplicates once it is back.""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +138,106 @@ def test_not_recorded_when_the_outbox_cannot_be_written_either(
     private_redis.stop()
     with pytest.raises(NotRecorded):
         services.tickets.create_ticket(complaint(), "lost:1")
+
+
+# --- several processes: Rasa replicas deferring, callback workers replaying ---------------
+# Real OS processes (spawned) share one outbox directory, as two Rasa replicas and the
+# callback worker on one host do (HOTLINE_OUTBOX_DIR); they meet only through flock and the
+# real Redis ticket store.
+
+DEFERRED = 12
+
+
+def _services(redis_url: str, outbox_dir: str):  # type: ignore[no-untyped-def]
+    return build_services(build_redis(redis_url), ManualClock(MONDAY_10), Path(outbox_dir))
+
+
+def _replica_defers_then_is_killed(redis_url: str, outbox_dir: str) -> None:
+    """A Rasa replica: every deferral returns only after the fsync, then SIGKILL."""
+    tickets = _services(redis_url, outbox_dir).tickets
+    for i in range(DEFERRED):  # the other replica defers the same sessions' tickets too
+        key = f"conv-{i}:session1:service_down"
+        tickets.defer_ticket(complaint(conversation_id=f"conv-{i}"), key, "action server down")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _worker_replays_until_told(redis_url: str, outbox_dir: str, stop: Any) -> None:
+    tickets = _services(redis_url, outbox_dir).tickets
+    assert tickets.outbox is not None
+    while not (stop.is_set() and tickets.outbox.pending() == 0):
+        tickets.replay_outbox()
+        time.sleep(0.01)
+
+
+def _worker_killed_after(redis_url: str, outbox_dir: str, applied_before_kill: int) -> None:
+    """A callback worker killed in the middle of a replay (after some entries were filed)."""
+    tickets = _services(redis_url, outbox_dir).tickets
+    done = []
+
+    def apply(entry: OutboxEntry) -> None:
+        tickets._apply_entry(entry)
+        done.append(entry.key)
+        if len(done) == applied_before_kill:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    assert tickets.outbox is not None
+    tickets.outbox.replay(apply)
+
+
+def _created(services: Any) -> list[str]:
+    return [str(n) for n in services.redis.zrange("hotline:tickets:created", 0, -1)]
+
+
+def test_two_replicas_killed_after_deferring_and_two_workers_file_each_ticket_once(
+    private_redis: RedisServer, tmp_path: Path
+) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    box = str(tmp_path / "outbox")
+    stop = spawn.Event()
+    workers = [spawn.Process(target=_worker_replays_until_told, args=(private_redis.url, box,
+                                                                      stop)) for _ in range(2)]
+    replicas = [spawn.Process(target=_replica_defers_then_is_killed,
+                              args=(private_redis.url, box)) for _ in range(2)]
+    for process in workers + replicas:
+        process.start()
+    for replica in replicas:
+        replica.join(60)
+        assert replica.exitcode == -signal.SIGKILL
+    stop.set()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+
+    services = _services(private_redis.url, box)
+    created = _created(services)
+    assert len(created) == DEFERRED  # 2 x 12 deferrals, 12 sessions: 12 tickets
+    tickets = [services.tickets.get_ticket(number) for number in created]
+    assert sorted(t.conversation_id for t in tickets if t) == sorted(
+        f"conv-{i}" for i in range(DEFERRED))
+    assert all(len(services.scheduler.for_ticket(n)) == 1 for n in created)
+    assert services.tickets.outbox is not None and services.tickets.outbox.pending() == 0
+    assert not services.tickets.outbox.dead_path.exists()
+
+
+def test_a_worker_killed_mid_replay_leaves_the_rest_for_the_next_without_doubles(
+    private_redis: RedisServer, tmp_path: Path
+) -> None:
+    box = str(tmp_path / "outbox")
+    services = _services(private_redis.url, box)
+    for i in range(5):
+        services.tickets.defer_ticket(complaint(conversation_id=f"conv-{i}"),
+                                      f"conv-{i}:session1:service_down", "action server down")
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_worker_killed_after, args=(private_redis.url, box, 2))
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == -signal.SIGKILL
+    assert len(_created(services)) == 2
+    assert services.tickets.outbox is not None and services.tickets.outbox.pending() == 5
+
+    report = services.tickets.replay_outbox()  # the two filed ones are applied again...
+    assert (report.applied, report.remaining, report.dead) == (5, 0, 0)
+    created = _created(services)
+    assert len(created) == 5  # ...under their keys: still one ticket each
+    assert all(len(services.scheduler.for_ticket(n)) == 1 for n in created)
+    assert services.tickets.outbox.pending() == 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -70,10 +70,21 @@ class WebchatHandlers:
         on = self.sio.on
         on("connect", namespace=self.namespace)(self.connect)
         on("disconnect", namespace=self.namespace)(self.disconnect)
-        on("session_request", namespace=self.namespace)(self.session_request)
-        on("session_start", namespace=self.namespace)(self.session_start)
-        on("history_request", namespace=self.namespace)(self.history_request)
-        on(self.user_message_evt, namespace=self.namespace)(self.user_uttered)
+        on("session_request", namespace=self.namespace)(self._one_payload(self.session_request))
+        on("session_start", namespace=self.namespace)(self._one_payload(self.session_start))
+        on("history_request", namespace=self.namespace)(self._one_payload(self.history_request))
+        on(self.user_message_evt, namespace=self.namespace)(self._one_payload(self.user_uttered))
+
+    def _one_payload(self, handler: Callable[..., Awaitable[Ack]]) -> Callable[..., Awaitable[Ack]]:
+        """Socket.IO hands a handler every argument the client sent; ours take one payload.
+        More than one is refused (invalid payload) instead of raising a TypeError."""
+
+        async def checked(sid: str, *args: Any) -> Ack:
+            if len(args) > 1:
+                return self._refusal(protocol.INVALID_PAYLOAD)
+            return await handler(sid, *args)
+
+        return checked
 
     def output(self) -> HotlineSocketIOOutput:
         return HotlineSocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
