@@ -15,6 +15,7 @@ Redis and the tracker's event dicts, nothing about HTTP.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Optional, Protocol
@@ -73,6 +74,8 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'resolved', 'da
 return 1
 """
 
+
+logger = logging.getLogger(__name__)
 
 class TakeoverRefused(Exception):
     """An operation the console must refuse; `message` is shown to the agent (Chinese)."""
@@ -272,6 +275,16 @@ class TakeoverService:
         checked = self.check_message(text)
         await self._control.say(conversation_id, agent, checked)
         return checked
+
+    async def release(self, conversation_id: str, supervisor: str) -> Takeover:
+        """A supervisor hands the conversation back for the agent holding it (an agent
+        who left without handing back would otherwise keep the bot paused)."""
+        current = self.get(conversation_id)
+        if current is None or not current.active:
+            raise TakeoverRefused("not_taken", "该会话当前没有人工接管。")
+        logger.info("take-over of %s released by %s for %s", conversation_id, supervisor,
+                    current.agent)
+        return await self.hand_back(conversation_id, current.agent)
 
     async def hand_back(self, conversation_id: str, agent: str) -> Takeover:
         """Resume the bot (closing + survey), end the take-over, resolve the hand-off."""

@@ -176,6 +176,21 @@ def test_hand_back_resolves_the_handoff_with_the_agents_name(
     assert run(service.take_over("c7", "li", WEBCHAT_EVENTS)).agent == "li"
 
 
+def test_a_supervisor_releases_a_takeover_an_agent_left_behind(
+    redis_client: redis.Redis[bytes],
+) -> None:
+    control = RecordingControl()
+    service = TakeoverService(redis_client, control)
+    with pytest.raises(TakeoverRefused):
+        run(service.release("c8", "boss"))  # nothing to release
+    run(service.take_over("c8", "wang", WEBCHAT_EVENTS))
+    done = run(service.release("c8", "boss"))
+    assert done.agent == "wang" and not done.active
+    assert control.calls[-1] == ("hand_back", "c8", "wang")  # the bot closes as usual
+    with pytest.raises(TakeoverRefused):
+        run(service.send("c8", "wang", "您好"))  # the agent's part is over
+
+
 def test_the_web_chat_history_labels_agent_lines_and_the_takeover_notice() -> None:
     events = [
         UserUttered("转人工", timestamp=1.0),

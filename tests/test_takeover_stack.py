@@ -31,6 +31,7 @@ from tests.support.processes import free_port, wait_until
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parent.parent
 AGENTS = {"wang": "wang-pass-1", "li": "li-pass-22"}
+SUPERVISOR_PASSWORD = "zhao-pass-333"
 HANDOFF_LINE = "好的,正在为您转接人工客服,请稍等。"
 RETURNED_LINE = "人工客服已为您处理完毕,感谢您的耐心。"
 SURVEY_LINE = "请您对本次服务做个评价,1 分到 5 分,5 分为非常满意。"
@@ -65,6 +66,7 @@ def console_for(stack: Stack, log_path: Path) -> Iterator[str]:
 def console_url(rasa_stack: Stack, test_output_dir: Path) -> Iterator[str]:
     for name, password in AGENTS.items():
         add_user(rasa_stack.redis_url, name, "agent", password)
+    add_user(rasa_stack.redis_url, "zhao", "supervisor", SUPERVISOR_PASSWORD)
     with console_for(rasa_stack, test_output_dir / "logs" / "console-takeover.log") as url:
         yield url
 
@@ -201,6 +203,30 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
     assert data["audit"]["passed"] is True, data["audit"]
     page = wang.get(f"{console_url}/conversations/{cid}", timeout=10).text
     assert "(wang)" in page and 'id="takeover-link"' in page
+
+
+def test_a_supervisor_hands_back_a_chat_an_agent_left_paused(
+    rasa_stack: Stack, console_url: str
+) -> None:
+    wang, li = agent_session(console_url, "wang"), agent_session(console_url, "li")
+    supervisor = login(console_url, "zhao", SUPERVISOR_PASSWORD)
+    chat = handed_off_chat(rasa_stack)
+    try:
+        cid = chat.session_id
+        assert claim(wang, console_url, cid).status_code == 200
+        chat.drain()
+        page = supervisor.get(f"{console_url}/takeover/{cid}", timeout=10)
+        assert 'id="release"' in page.text  # offered to supervisors only
+        assert 'id="release"' not in li.get(f"{console_url}/takeover/{cid}", timeout=10).text
+        refused = li.post(f"{console_url}/takeover/{cid}/release",
+                          data={"csrf": csrf(li, console_url, cid)}, timeout=60)
+        assert refused.status_code == 403
+        released = supervisor.post(f"{console_url}/takeover/{cid}/release",
+                                   data={"csrf": csrf_of(page.text)}, timeout=60)
+        assert released.status_code == 200 and "已由 wang 交还机器人" in released.text
+        assert texts(chat.drain(settle_s=2.0)) == [RETURNED_LINE, SURVEY_LINE]
+    finally:
+        chat.close()
 
 
 def test_phone_and_rest_conversations_cannot_be_taken_over(

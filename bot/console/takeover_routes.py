@@ -152,4 +152,14 @@ def register_takeover_routes(
         audit(user, "handback", cid)
         return response.redirect(f"/takeover/{quote(cid)}")
 
+    @app.post("/takeover/<cid>/release")
+    @guarded(roles=("supervisor", "admin"), csrf=True)
+    async def takeover_release(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+        try:
+            await service.release(cid, user.name)
+        except (TakeoverRefused, ControlUnavailable) as exc:
+            return refused_page(request, user, cid, exc)
+        audit(user, "takeover_release", cid)
+        return response.redirect(f"/takeover/{quote(cid)}")
+
     return service

@@ -17,6 +17,10 @@ TAKEOVER = """{% extends "base" %}{% block body %}
 {% elif status == 'other' %}该会话已由 {{ takeover.agent }} 接管。
 {% elif status == 'handed_back' %}已由 {{ takeover.agent }} 交还机器人。
 {% else %}机器人正在服务此会话。{% endif %}</p>
+{% if status == 'other' and user.can_reveal %}
+<form method="post" action="/takeover/{{ cid|urlencode }}/release">
+<input type="hidden" name="csrf" value="{{ csrf }}"><button id="release">代为交还机器人</button></form>
+{% endif %}
 {% if supported and status != 'mine' and status != 'other' %}
 <form method="post" action="/takeover/{{ cid|urlencode }}/claim">
 <input type="hidden" name="csrf" value="{{ csrf }}"><button id="claim">接管会话</button></form>
