@@ -30,7 +30,7 @@ bench-nlu:      ## NLU: project vs stock pipeline, 5-fold CV and the evaluation 
 # stack (own Redis, free ports) and stops it; LOAD_ARGS adds bench/load.py options.
 bench-load:     ## turn latency/throughput: REST and phone, callers (50, 200) and saturation
 	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/compare.py --project-only \
-	  --scenarios rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50,phone:saturation:50 \
+	  --scenarios rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50,phone:callers:200,phone:saturation:50 \
 	  --json results/load.json $(LOAD_ARGS)
 
 STOCK_EPOCHS ?= 100

@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import Options, print_report, run_load  # noqa: E402
 from bench.stack import BenchStack, current_model, first_answer  # noqa: E402
 
-DEFAULT_SCENARIOS = "rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50"
+DEFAULT_SCENARIOS = ("rest:callers:50,rest:callers:200,rest:saturation:50,"
+                     "phone:callers:50,phone:callers:200,phone:saturation:50")
 
 
 def parse_scenarios(text: str) -> list[tuple[str, str, int]]:
