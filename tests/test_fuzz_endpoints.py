@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
@@ -25,6 +25,9 @@ FUZZ = settings(
     max_examples=2000,
     deadline=None,
     database=None,
+    # No shrinking: the server's state changes between examples, so a shrunk replay is not
+    # the failing request, and hypothesis's string shrinker crashes on sampled alphabets.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                            HealthCheck.function_scoped_fixture],
 )

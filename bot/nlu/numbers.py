@@ -102,8 +102,8 @@ def _landline(raw: str) -> str | None:
     if match and ("-" in raw or "(" in raw):
         return f"{match.group(1)}-{match.group(2)}"
     digits = re.sub(r"\D", "", raw)
-    if not digits.startswith("0") or digits.startswith("00"):
-        return None
+    if len(digits) < 10 or not digits.startswith("0") or digits.startswith("00"):
+        return None  # shortest landline: 3-digit area code + 7 digits
     area = digits[:3] if digits[1] in "12" else digits[:4]
     local = digits[len(area):]
     if 7 <= len(local) <= 8 and len(area) + len(local) == len(digits):
