@@ -155,7 +155,8 @@ def test_phone_webhook_never_answers_5xx(rasa_stack: Stack, http: requests.Sessi
         seen[answer.status_code] = seen.get(answer.status_code, 0) + 1
         assert answer.status_code < 500, (body[:200], answer.status_code, answer.text[:200])
         if signed != "valid":
-            assert answer.status_code == 403, (body[:200], answer.status_code)
+            # refused either way: too big to read (413, checked first) or a bad signature (403)
+            assert answer.status_code in (403, 413), (body[:200], answer.status_code)
 
     one()
     print("phone fuzz statuses:", dict(sorted(seen.items())))
