@@ -19,7 +19,8 @@ TAKEOVER = """{% extends "base" %}{% block body %}
 {% else %}机器人正在服务此会话。{% endif %}</p>
 {% if status == 'other' and user.can_reveal %}
 <form method="post" action="/takeover/{{ cid|urlencode }}/release">
-<input type="hidden" name="csrf" value="{{ csrf }}"><button id="release">代为交还机器人</button></form>
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<button id="release">代为交还机器人</button></form>
 {% endif %}
 {% if supported and status != 'mine' and status != 'other' %}
 <form method="post" action="/takeover/{{ cid|urlencode }}/claim">
