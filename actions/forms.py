@@ -222,6 +222,8 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
+        if bare is None and slot in self._optional():
+            return {slot: NOT_GIVEN}  # an optional question is not asked twice
         return {slot: bare} if bare is not None else {}
 
     def stated(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:

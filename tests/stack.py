@@ -72,10 +72,12 @@ class Stack:
         self.supervisor.wait_healthy(service, timeout=120)
 
     def say(self, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
-        """One turn through the REST channel; the bot's messages."""
+        """One turn through the REST channel; the bot's messages. A `/event` (a channel
+        event or a button) goes in the `payload` field: typed text is never a payload."""
+        turn = {"payload": message} if message.startswith("/") else {"message": message}
         response = requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message, **extra},
+            json={"sender": sender, **turn, **extra},
             timeout=60,
         )
         response.raise_for_status()

@@ -89,7 +89,7 @@ def next_step(
     """The next action of this turn, or None to leave it to the rules.
 
     `turn` is None before the caller has said anything in this session."""
-    if progress.session_closed:
+    if progress.session_closed or progress.done[-1:] == (END,):
         return Step(LISTEN)  # nothing is said after a closing line
     if turn is None:
         return None
