@@ -31,7 +31,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from channels.payloads import as_caller_text
 from channels.voice.config import SpeechConfig, VoiceConfig
 from channels.voice.state import MENU, CallState
 from channels.voice.text import compact, meaningful_chars, sanitize_digits, sanitize_speech
@@ -105,7 +104,6 @@ def _speech(
     if not noise_level and _asks_louder(speech, rules):
         louder = replace(state, loud=True, unusable=0, noise=0)
         return Inbound(TOO_QUIET_BOT, "too_quiet_bot", louder, meta)
-    speech = as_caller_text(speech)  # what a caller says is never a payload
     if confidence is None or confidence >= rules.min_confidence:
         return Inbound(speech, "speech", replace(state, unusable=0, noise=0), meta)
     unusable = replace(
