@@ -202,3 +202,29 @@ def play_from(turn: CallerTurn, done: list[str], slots: dict[str, Any]) -> list[
         ran.append(step.action)
         if step.action == LISTEN:
             return ran
+
+
+def test_every_intent_is_handled_by_a_rule_a_story_or_the_repair_configuration() -> None:
+    """An intent nobody handles would fall to the no-match ladder for ever."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    used: set[str] = set()
+    for path in list((PROJECT_ROOT / "data" / "rules").glob("*.yml")) + list(
+        (PROJECT_ROOT / "data" / "stories").glob("*.yml")
+    ):
+        text = path.read_text(encoding="utf-8")
+        used.update(line.split("intent:")[1].strip() for line in text.splitlines()
+                    if "intent:" in line)
+    config = current_repair_config()
+    configured = (
+        config.cancel | config.goodbye | config.human | config.repeat | config.louder
+        | config.greet | config.hangup | config.answers | config.no_more | config.go_ahead
+        | frozenset(config.chitchat) | frozenset(config.endings) | config.channel_events
+        | config.business | {ladder.intent for ladder in config.ladders.values()}
+        | {intent for spec in config.forms.values() for intent in spec.intents}
+    )
+    missing = [intent for intent in domain["intents"] if intent not in used | configured]
+    assert missing == []
