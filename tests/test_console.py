@@ -1,4 +1,4 @@
-"""The console (bot/console) as a real process against a real Redis: access, roles, CSRF,
+"""The console (console/) as a real process against a real Redis: access, roles, CSRF,
 transcripts with masked numbers, reveal + audit log, tickets, the script-audit page."""
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def test_overdue_ticket_is_shown_in_red(console) -> None:  # type: ignore[no-unt
 
 
 def test_sessions_expire_and_passwords_are_stored_as_scrypt_hashes(console) -> None:  # type: ignore[no-untyped-def]
-    from bot.console.auth import Signer
+    from console.auth import Signer
 
     signer = Signer("some-secret", ttl_seconds=60)
     cookie = signer.issue("agent1", "agent", now=1000.0)

@@ -1,4 +1,4 @@
-"""`python -m bot.console [--host H] [--port P]`: run the console (docs/CONSOLE.md)."""
+"""`python -m console [--host H] [--port P]`: run the console (docs/CONSOLE.md)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import os
 import sys
 
 from bot.config import ConfigError, settings
-from bot.console.app import create_app
+from console.app import create_app
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.console")
+    parser = argparse.ArgumentParser(prog="python -m console")
     parser.add_argument("--host", default=os.environ.get("CONSOLE_INTERFACE", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CONSOLE_PORT", "5080")))
     args = parser.parse_args(argv)

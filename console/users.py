@@ -1,6 +1,6 @@
 """Console users in Redis, passwords hashed with scrypt (per-user salt).
 
-    python -m bot.console.users add NAME --role agent|supervisor|admin
+    python -m console.users add NAME --role agent|supervisor|admin
     (password prompted, or read from stdin when it is not a terminal)
 """
 
@@ -80,7 +80,7 @@ class UserStore:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.console.users")
+    parser = argparse.ArgumentParser(prog="python -m console.users")
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="create or replace a user")
     add.add_argument("name")

@@ -9,24 +9,19 @@
 | `GET /api/takeover/<id>?after=<index>` | state and the turns after `index` (polled by the page) |
 
 The domain logic is `bot.takeover`; the conversation is changed through Rasa's HTTP API
-(`bot.console.rasa_api`).
+(`console.rasa_api`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import redis
 from sanic import Sanic, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.config import settings
-from bot.console.rasa_api import RasaConversationControl
-from bot.console.takeover_templates import register_templates
-from bot.console.transcript import load_events, turns
-from bot.console.users import User
 from bot.takeover import (
     SUPPORTED_CHANNELS,
     ControlUnavailable,
@@ -36,6 +31,11 @@ from bot.takeover import (
     TakeoverService,
     conversation_channel,
 )
+from console.access import SUPERVISORS
+from console.context import ConsoleContext
+from console.rasa_api import RasaConversationControl
+from console.transcript import load_events, turns
+from console.users import User
 
 STATUS_CODES = {
     "not_found": 404, "unsupported_channel": 400, "closed": 409, "claimed": 409,
@@ -56,54 +56,50 @@ def _view(takeover: Takeover | None) -> dict[str, Any] | None:
     return None if takeover is None else dict(takeover.__dict__, active=takeover.active)
 
 
-def register_takeover_routes(
-    app: Sanic,
-    client: redis.Redis[bytes],
-    guarded: Callable[..., Any],
-    page: Callable[..., Any],
-    audit: Callable[[User, str, str], None],
-    control: ConversationControl | None = None,
+def register(
+    app: Sanic, ctx: ConsoleContext, control: ConversationControl | None = None
 ) -> TakeoverService:
     """Add the take-over routes to the console app; `control` defaults to Rasa's HTTP API."""
-    register_templates()
+    access, client, audit = ctx.access, ctx.client, ctx.services.audit
     conf = settings()
     service = TakeoverService(
         client, control or RasaConversationControl(conf.rasa_url, conf.rasa_token)
     )
 
-    def show(request: Request, user: User, cid: str, error: str = "", code: int = 200):  # type: ignore[no-untyped-def]
+    def show(request: Request, user: User, cid: str, error: str = "",
+             code: int = 200) -> HTTPResponse:
         events = load_events(client, cid)
         if events is None:
-            return page(request, "base", code=404, title="没有这个会话", error=cid)
+            return access.page(request, "base.html", code=404, title="没有这个会话", error=cid)
         channel = conversation_channel(events)
         supported = channel in SUPPORTED_CHANNELS
         if not supported and not error:
             error = "只有网页在线客服会话支持人工接管;电话和其他渠道的会话请按转接流程处理。"
         shown = turns(events)
         takeover = service.get(cid)
-        return page(request, "takeover", code=code, title=f"人工接管 {cid}", cid=cid,
+        return access.page(request, "takeover.html", code=code, title=f"人工接管 {cid}", cid=cid,
                     channel=channel, supported=supported, takeover=takeover,
                     status=_status(takeover, user), turns=shown,
                     last=shown[-1]["index"] if shown else -1,
                     max_chars=service.max_chars, error=error)
 
-    def refused_page(request: Request, user: User, cid: str, exc: Exception):  # type: ignore[no-untyped-def]
+    def refused_page(request: Request, user: User, cid: str, exc: Exception) -> HTTPResponse:
         if isinstance(exc, TakeoverRefused):
             return show(request, user, cid, error=exc.message,
                         code=STATUS_CODES.get(exc.code, 400))
         return show(request, user, cid, error=UNAVAILABLE, code=503)
 
     @app.get("/takeover/<cid>")
-    @guarded()
-    async def takeover_page(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded()
+    async def takeover_page(request: Request, user: User, cid: str) -> HTTPResponse:
         found = show(request, user, cid)
         if found.status == 200:
             audit(user, "view", cid)
         return found
 
     @app.get("/api/takeover/<cid>")
-    @guarded()
-    async def takeover_state(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded()
+    async def takeover_state(request: Request, user: User, cid: str) -> HTTPResponse:
         events = load_events(client, cid)
         if events is None:
             return response.json({"error": "not_found", "message": "没有这个会话。"}, status=404)
@@ -120,8 +116,8 @@ def register_takeover_routes(
         }, ensure_ascii=False)
 
     @app.post("/takeover/<cid>/claim")
-    @guarded(csrf=True)
-    async def takeover_claim(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded(csrf=True)
+    async def takeover_claim(request: Request, user: User, cid: str) -> HTTPResponse:
         try:
             await service.take_over(cid, user.name, load_events(client, cid))
         except (TakeoverRefused, ControlUnavailable) as exc:
@@ -130,8 +126,8 @@ def register_takeover_routes(
         return response.redirect(f"/takeover/{quote(cid)}")
 
     @app.post("/api/takeover/<cid>/messages")
-    @guarded(csrf=True)
-    async def takeover_message(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded(csrf=True)
+    async def takeover_message(request: Request, user: User, cid: str) -> HTTPResponse:
         try:
             text = await service.send(cid, user.name, request.form.get("text"))
         except TakeoverRefused as exc:
@@ -143,8 +139,8 @@ def register_takeover_routes(
         return response.json({"ok": True, "text": text}, ensure_ascii=False)
 
     @app.post("/takeover/<cid>/handback")
-    @guarded(csrf=True)
-    async def takeover_handback(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded(csrf=True)
+    async def takeover_handback(request: Request, user: User, cid: str) -> HTTPResponse:
         try:
             await service.hand_back(cid, user.name)
         except (TakeoverRefused, ControlUnavailable) as exc:
@@ -153,8 +149,8 @@ def register_takeover_routes(
         return response.redirect(f"/takeover/{quote(cid)}")
 
     @app.post("/takeover/<cid>/release")
-    @guarded(roles=("supervisor", "admin"), csrf=True)
-    async def takeover_release(request: Request, user: User, cid: str):  # type: ignore[no-untyped-def]
+    @access.guarded(roles=SUPERVISORS, csrf=True)
+    async def takeover_release(request: Request, user: User, cid: str) -> HTTPResponse:
         try:
             await service.release(cid, user.name)
         except (TakeoverRefused, ControlUnavailable) as exc:

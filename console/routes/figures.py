@@ -8,16 +8,16 @@ from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.clock import company_timezone
 from bot.config import ConfigError, hotline_config
-from bot.console.charts import horizontal_bars, stacked_bars
-from bot.console.context import ConsoleContext
-from bot.console.pages import register_templates
-from bot.console.users import User
 from bot.figures import PERIODS, compute_figures, load_figure_data, period_of
+from console.access import SUPERVISORS
+from console.charts import horizontal_bars, stacked_bars
+from console.context import ConsoleContext
+from console.users import User
 
-ROLES = ("supervisor", "admin")
 CHANNEL_NAMES = {"phone": "电话", "webchat": "网页", "rest": "接口"}
 # Hand-off reasons are intent names (actions/closing.py); unknown ones are shown as they are.
 REASON_NAMES = {"angry": "情绪激动", "request_human": "要求人工", "dialect": "方言",
@@ -63,9 +63,8 @@ def charts(figures: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def register_figure_routes(app: Sanic, ctx: ConsoleContext) -> None:
-    register_templates()
-    guarded, page = ctx.guarded, ctx.page
+def register(app: Sanic, ctx: ConsoleContext) -> None:
+    access = ctx.access
 
     def figures_of(request: Request) -> dict[str, Any] | None:
         raw = request.args.get("days", "7")
@@ -78,18 +77,18 @@ def register_figure_routes(app: Sanic, ctx: ConsoleContext) -> None:
                                callback_grace=_grace())
 
     @app.get("/figures")
-    @guarded(roles=ROLES)
-    async def figures_page(request: Request, user: User):  # type: ignore[no-untyped-def]
+    @access.guarded(roles=SUPERVISORS)
+    async def figures_page(request: Request, user: User) -> HTTPResponse:
         figures = figures_of(request)
         if figures is None:
-            return page(request, "base", code=400, title="统计",
+            return access.page(request, "base.html", code=400, title="统计",
                         error="时间范围只能是最近 7 天或 30 天")
-        return page(request, "figures", title="统计", f=figures, charts=charts(figures),
+        return access.page(request, "figures.html", title="统计", f=figures, charts=charts(figures),
                     periods=PERIODS, pct=pct)
 
     @app.get("/api/figures")
-    @guarded(roles=ROLES)
-    async def figures_json(request: Request, user: User):  # type: ignore[no-untyped-def]
+    @access.guarded(roles=SUPERVISORS)
+    async def figures_json(request: Request, user: User) -> HTTPResponse:
         figures = figures_of(request)
         if figures is None:
             return response.json({"error": "days must be 7 or 30"}, status=400)
