@@ -39,8 +39,8 @@ def test_no_html_in_the_console_python_code() -> None:
     found = []
     for path in CONSOLE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if any(tag in node.value for tag in tags):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and any(tag in node.value for tag in tags):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
     assert (CONSOLE / "templates" / "base.html").exists()
