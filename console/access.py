@@ -14,19 +14,26 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from console.auth import Session, Signer
-from console.render import render
+from console.render import Renderer
 from console.users import User, UserStore
 
 SESSION_COOKIE = "console_session"
 CSRF_COOKIE = "console_csrf"
 SUPERVISORS = ("supervisor", "admin")
 Handler = Callable[..., Any]
+# Scripts, styles and images only from the console itself; no framing, no inline script.
+SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                   "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                   "frame-ancestors 'none'; base-uri 'none'")
 
 
 class Access:
-    def __init__(self, signer: Signer, users: UserStore) -> None:
+    def __init__(self, signer: Signer, users: UserStore, renderer: Renderer,
+                 waiting: Callable[[], int] = lambda: 0) -> None:
         self.signer = signer
         self.users = users
+        self.renderer = renderer
+        self._waiting = waiting  # hand-offs waiting, for the navigation's badge
 
     def current(self, request: Request) -> tuple[Session, User] | None:
         session = self.signer.read(request.cookies.get(SESSION_COOKIE))
@@ -43,8 +50,9 @@ class Access:
         nonce = found[0].nonce if found else request.cookies.get(CSRF_COOKIE)
         fresh = nonce is None
         nonce = nonce or secrets.token_urlsafe(16)
-        body = render(template, user=found[1] if found else None,
-                      csrf=self.signer.csrf_token(nonce), **context)
+        user = found[1] if found else None
+        body = self.renderer.render(template, user=user, csrf=self.signer.csrf_token(nonce),
+                                    waiting=self._waiting() if user else 0, **context)
         resp = response.html(body, status=code)
         if fresh:
             resp.cookies[CSRF_COOKIE] = nonce
@@ -52,6 +60,19 @@ class Access:
             resp.cookies[CSRF_COOKIE]["samesite"] = "Lax"
         resp.headers["Cache-Control"] = "no-store"
         resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Content-Security-Policy"] = SECURITY_POLICY
+        return resp
+
+    def fragment(self, request: Request, template: str, **context: Any) -> HTTPResponse:
+        """Part of a page for the page's own script (same user, same CSRF token)."""
+        found = self.current(request)
+        nonce = found[0].nonce if found else ""
+        body = self.renderer.render(template, user=found[1] if found else None,
+                                    csrf=self.signer.csrf_token(nonce) if nonce else "",
+                                    **context)
+        resp = response.html(body)
+        resp.headers["Cache-Control"] = "no-store"
+        resp.headers["Content-Security-Policy"] = SECURITY_POLICY
         return resp
 
     def guarded(

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import redis
 from sanic import Sanic
 
-from bot.config import hotline_config, settings
+from bot.config import settings
+from bot.handoffs import WAITING_INDEX
 from console.access import Access
 from console.auth import Signer
+from console.config import console_config
 from console.context import ConsoleContext
-from console.ratelimit import LoginLimiter, login_limit_from_config
+from console.ratelimit import LoginLimiter
+from console.render import Renderer
 from console.routes import register_all
 from console.services import Services
 from console.users import UserStore
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(
@@ -21,17 +28,17 @@ def create_app(
     name: str = "hotline_console",
 ) -> Sanic:
     conf = settings()
+    config = console_config()
     redis_url = redis_url or conf.redis_url
     client: redis.Redis[bytes] = redis.Redis.from_url(redis_url)
-    ctx = ConsoleContext(
-        client=client,
-        redis_url=redis_url,
-        access=Access(Signer(secret or conf.console_secret, session_ttl), UserStore(client)),
-        services=Services(client),
-        limiter=LoginLimiter(client, login_limit_from_config(hotline_config().section("console"))),
-    )
+    access = Access(Signer(secret or conf.console_secret, session_ttl), UserStore(client),
+                    Renderer(config), waiting=lambda: int(client.zcard(WAITING_INDEX)))
+    ctx = ConsoleContext(client=client, redis_url=redis_url, config=config, access=access,
+                         services=Services(client), limiter=LoginLimiter(client,
+                                                                         config.login_limit))
     app = Sanic(name)
     app.config.MOTD = False
     app.config.RESPONSE_TIMEOUT = 3600  # the live feed stays open
+    app.static("/static", str(STATIC), name="static")  # stylesheet, scripts, icons
     register_all(app, ctx)
     return app

@@ -1,15 +1,47 @@
-"""Server-side charts as inline SVG (no scripts, no external assets; text escaped)."""
+"""Chart geometry for the figures page: pure data (bars, grid lines, labels) that
+console/templates/_charts.html draws as inline SVG. No script, no external asset."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
+from dataclasses import dataclass, field
 
-PALETTE = ("#3b6ea5", "#e08a2e", "#4c9a5b", "#b5485d", "#7a5ea8", "#8a8a8a")
-FONT = 'font-family="sans-serif" font-size="11"'
+PALETTE = ("#3370ff", "#ff8800", "#34c38f", "#f04864", "#8e6cef", "#8f959e")
 
 
-def _nice_max(value: float) -> float:
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    title: str  # the tooltip: what the bar counts
+    href: str = ""  # drill-down to the records behind the bar
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    anchor: str = "start"
+
+
+@dataclass(frozen=True)
+class Chart:
+    chart_id: str
+    title: str
+    width: int
+    height: int
+    bars: list[Bar] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    grid: list[float] = field(default_factory=list)  # y of horizontal grid lines
+    legend: list[tuple[float, str, str]] = field(default_factory=list)  # x, colour, name
+    empty: bool = False
+
+
+def nice_max(value: float) -> float:
     """A round axis maximum at or above `value` (1, 2, 5 × 10^n)."""
     if value <= 0:
         return 1
@@ -24,24 +56,21 @@ def _nice_max(value: float) -> float:
 
 def stacked_bars(
     chart_id: str, title: str, labels: Sequence[str], series: Mapping[str, Sequence[int]],
-    names: Mapping[str, str] | None = None,
-) -> str:
-    """Vertical stacked bars: one bar per label, one colour per series (with a legend)."""
-    width, height, left, bottom, top = 640, 240, 36, 40, 24
+    names: Mapping[str, str],
+) -> Chart:
+    """Vertical stacked bars: one bar per label, one colour per series (with a legend).
+    `names`: the label of each series (channels)."""
+    width, height, left, bottom, top = 720, 240, 36, 44, 16
     plot_w, plot_h = width - left - 10, height - bottom - top
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    peak = _nice_max(max(totals, default=0))
+    peak = nice_max(max(totals, default=0))
     slot = plot_w / max(1, len(labels))
-    bar = max(2.0, slot * 0.7)
-    parts = [f'<svg id="{escape(chart_id)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    bar = max(2.0, slot * 0.6)
+    chart = Chart(chart_id, title, width, height)
     for tick in (0, 0.5, 1):
         y = top + plot_h * (1 - tick)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" '
-                     'stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
-                     f'{peak * tick:g}</text>')
+        chart.grid.append(y)
+        chart.texts.append(Text(left - 6, y + 4, f"{peak * tick:g}", "end"))
     every = max(1, len(labels) // 10)
     for i, label in enumerate(labels):
         x = left + slot * i + (slot - bar) / 2
@@ -52,47 +81,34 @@ def stacked_bars(
                 continue
             h = plot_h * value / peak
             y -= h
-            shown = (names or {}).get(key, key)
-            parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
-                         f'height="{h:.1f}" fill="{PALETTE[n % len(PALETTE)]}">'
-                         f'<title>{escape(label)} {escape(shown)}: {value}</title></rect>')
+            chart.bars.append(Bar(x, y, bar, h, PALETTE[n % len(PALETTE)],
+                                  f"{label} {names.get(key, key)}:{value}"))
         if i % every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 14}" '
-                         f'text-anchor="middle" {FONT}>{escape(label[5:] or label)}</text>')
-    x = left
+            chart.texts.append(Text(x + bar / 2, top + plot_h + 16, label, "middle"))
+    x = float(left)
     for n, key in enumerate(series):
-        shown = (names or {}).get(key, key)
-        parts.append(f'<rect x="{x}" y="{height - 14}" width="10" height="10" '
-                     f'fill="{PALETTE[n % len(PALETTE)]}"/><text x="{x + 14}" y="{height - 5}" '
-                     f'{FONT}>{escape(shown)}</text>')
-        x += 24 + 12 * len(shown)
-    parts.append("</svg>")
-    return "".join(parts)
+        shown = names.get(key, key)
+        chart.legend.append((x, PALETTE[n % len(PALETTE)], shown))
+        x += 28 + 13 * len(shown)
+    return chart
 
 
 def horizontal_bars(
-    chart_id: str, title: str, items: Sequence[tuple[str, float]], *, percent: bool = False,
-) -> str:
-    """One horizontal bar per (label, value); `percent`: values are rates 0..1."""
-    row, left, width = 24, 190, 640
-    height = max(1, len(items)) * row + 20
-    peak = 1.0 if percent else _nice_max(max((v for _, v in items), default=0))
+    chart_id: str, title: str, items: Sequence[tuple[str, float, str]], *, percent: bool = False,
+) -> Chart:
+    """One horizontal bar per (label, value, drill-down link); `percent`: rates 0..1."""
+    row, left, width = 28, 150, 500
+    height = max(1, len(items)) * row + 16
+    peak = 1.0 if percent else nice_max(max((v for _, v, _ in items), default=0))
     plot_w = width - left - 70
-    parts = [f'<svg id="{escape(chart_id)}" class="chart" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    if not items:
-        parts.append(f'<text x="10" y="20" {FONT}>暂无数据</text>')
-    for i, (label, value) in enumerate(items):
-        y = 10 + i * row
+    chart = Chart(chart_id, title, width, height, empty=not items)
+    for i, (label, value, href) in enumerate(items):
+        y = 8 + i * row
         w = plot_w * (value / peak if peak else 0)
         text = f"{value * 100:.1f}%" if percent else f"{value:g}"
-        short = label if len(label) <= 14 else label[:13] + "…"
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" {FONT}>'
-                     f'{escape(short)}</text>')
-        parts.append(f'<rect class="bar" x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" '
-                     f'height="{row - 8}" fill="{PALETTE[i % len(PALETTE)]}">'
-                     f'<title>{escape(label)}: {text}</title></rect>')
-        parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 14}" {FONT}>{text}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        short = label if len(label) <= 10 else label[:9] + "…"
+        chart.texts.append(Text(left - 8, y + 15, short, "end"))
+        chart.bars.append(Bar(left, y + 4, max(w, 1), row - 10, PALETTE[i % len(PALETTE)],
+                              f"{label}:{text}", href))
+        chart.texts.append(Text(left + max(w, 1) + 6, y + 15, text))
+    return chart

@@ -1,4 +1,4 @@
-"""What every route module gets: Redis, the access checks and the domain services."""
+"""What every route module gets: Redis, the settings, the access checks and the services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import redis
 
 from console.access import Access
+from console.config import ConsoleConfig
 from console.ratelimit import LoginLimiter
 from console.services import Services
 
@@ -15,6 +16,7 @@ from console.services import Services
 class ConsoleContext:
     client: redis.Redis[bytes]
     redis_url: str  # the live feed opens its own asyncio connection
+    config: ConsoleConfig
     access: Access
     services: Services
     limiter: LoginLimiter

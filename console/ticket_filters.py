@@ -1,10 +1,9 @@
-"""Ticket list filters and the plain-language deadline/tier fields of the ticket pages."""
+"""Ticket list filters and the escalation count of the ticket pages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.tickets.model import Severity, Ticket
@@ -12,10 +11,6 @@ from bot.tickets.service import ESCALATION_ACTOR
 
 DUE_FILTERS = {"overdue": "已超时", "today": "今天到期"}
 SEVERITIES = [s.value for s in Severity]
-
-
-def _local(moment: datetime | None, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def filter_tickets(
@@ -37,14 +32,6 @@ def filter_tickets(
     return kept
 
 
-def deadline_fields(ticket: Ticket, tz: ZoneInfo, tiers: list[str]) -> dict[str, Any]:
-    """The deadline, promise and tier written for people (company time, tier path)."""
-    escalations = sum(1 for h in ticket.history if h.actor == ESCALATION_ACTOR)
-    position = tiers.index(ticket.tier) + 1 if ticket.tier in tiers else 0
-    return {
-        "due_text": _local(ticket.due_at, tz),
-        "promised_text": _local(ticket.promised_at, tz),
-        "created_text": _local(ticket.created_at, tz),
-        "escalations": escalations,
-        "tier_text": f"{ticket.tier}(第 {position}/{len(tiers)} 级)" if position else ticket.tier,
-    }
+def escalations(ticket: Ticket) -> int:
+    """How often the ticket was escalated automatically (the sweep's history entries)."""
+    return sum(1 for h in ticket.history if h.actor == ESCALATION_ACTOR)

@@ -69,6 +69,23 @@ class UserStore:
         record = self._record(name)
         return User(str(record["name"]), str(record["role"])) if record else None
 
+    def all(self, limit: int = 1000) -> list[User]:
+        """Every console user, by name."""
+        found = []
+        for key in self._redis.scan_iter(match=USER_KEY.format(name="*"), count=200):
+            raw = self._redis.get(key)
+            if raw:
+                record = json.loads(raw)
+                found.append(User(str(record["name"]), str(record["role"])))
+            if len(found) >= limit:
+                break
+        return sorted(found, key=lambda u: (ROLES.index(u.role) if u.role in ROLES else 9,
+                                            u.name))
+
+    def delete(self, name: str) -> bool:
+        """Remove a user; their session cookie stops working at once."""
+        return bool(self._redis.delete(USER_KEY.format(name=name)))
+
     def authenticate(self, name: str, password: str) -> User | None:
         record = self._record(name)
         if record is None:

@@ -11,7 +11,7 @@ import redis
 
 from bot.clock import ManualClock
 from bot.config import hotline_config
-from bot.figures import compute_figures, load_figure_data, period_of
+from bot.figures import compute_figures, load_figure_data, period_of, select_records
 from bot.handoffs import HandoffQueue
 from bot.outcomes import ConversationOutcomes
 from tests.test_tickets_fixtures import SHANGHAI, at, build_services, complaint
@@ -109,7 +109,23 @@ def test_an_empty_redis_gives_zeros_not_errors(redis_client: redis.Redis[bytes])
     assert data["callbacks"]["rate"] is None and data["satisfaction"]["average"] is None
 
 
-# -- one test per figure: known records and the number -------------------------------------
+# -- one test per figure: known records, the number, and the records behind it ----------------
+# The drill-down of the console (console.drilldown) lists bot.figures.select_records, the
+# selection the number is counted from; each test checks both.
+
+def drill(client: redis.Redis[bytes], figure: str, part: str = "", days: int = 7) -> list[dict]:
+    from console.drilldown import records_of
+    from console.labels import labels
+    from console.timefmt import TimeFormat
+
+    period = period_of(days, NOW, SHANGHAI)
+    chosen = select_records(load_figure_data(client, period), period,
+                            callback_grace=timedelta(minutes=10))
+    found = records_of(chosen, figure, part, "", labels(), TimeFormat(SHANGHAI), SHANGHAI)
+    assert found is not None
+    return found["rows"]
+
+
 @pytest.fixture()
 def services(redis_client: redis.Redis[bytes], tmp_path: Path):  # type: ignore[no-untyped-def]
     return build_services(redis_client, ManualClock(at(22, 10)), tmp_path / "outbox")
@@ -125,6 +141,11 @@ def test_complaints_count_an_incomplete_staff_attitude_complaint(services) -> No
     assert data["complaints"]["total"] == 1 and data["complaints"]["incomplete"] == 1
     assert data["complaints"]["by_category"] == [
         {"category": "staff_attitude", "label": "服务态度", "count": 1}]
+    rows = drill(services.redis, "complaints")
+    assert [(r["number"], r["category"], r["status"]) for r in rows] == [
+        (ticket.number, "服务态度", "信息不全")]
+    assert [r["number"] for r in drill(services.redis, "complaints", "staff_attitude")] == [
+        ticket.number]
 
 
 def test_hand_off_rate_is_hand_offs_over_ended_conversations(services) -> None:  # type: ignore[no-untyped-def]
@@ -135,6 +156,8 @@ def test_hand_off_rate_is_hand_offs_over_ended_conversations(services) -> None: 
     queue.hand_off("h0", "request_human", "phone")
     data = figures(services.redis, 7)
     assert (data["handoffs"]["total"], data["handoffs"]["rate"]) == (1, 0.25)
+    assert [(r["conversation_id"], r["reason"]) for r in drill(services.redis, "handoffs")] == [
+        ("h0", "客户要求人工")]
 
 
 def test_containment_and_first_contact_resolution(services) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +170,11 @@ def test_containment_and_first_contact_resolution(services) -> None:  # type: ig
     data = figures(services.redis, 7)
     assert data["containment"] == {"contained": 2, "total": 4, "rate": 0.5}
     assert data["first_contact"] == {"resolved": 1, "total": 4, "rate": 0.25}
+    assert {r["conversation_id"] for r in drill(services.redis, "containment")} == {
+        "alone", "ticketed"}
+    assert [r["conversation_id"] for r in drill(services.redis, "first_contact")] == ["alone"]
+    assert {r["conversation_id"] for r in drill(services.redis, "first_contact", "not")} == {
+        "ticketed", "person", "lost"}
 
 
 def test_callbacks_on_time(services) -> None:  # type: ignore[no-untyped-def]
@@ -159,13 +187,17 @@ def test_callbacks_on_time(services) -> None:  # type: ignore[no-untyped-def]
     placed = services.scheduler.run_due("w")
     assert {p.callback_id for p in placed} == {first.id, second.id}
     # both placed at once: on time; a third, never called, is late once the grace is over
-    services.scheduler.schedule(late.number, "13800000012",
+    third = services.scheduler.schedule(late.number, "13800000012",
                                         first.due_at + timedelta(minutes=10), key="x")
     services.clock.set(at(22, 20))
     data = figures(services.redis, 7)
     callbacks = data["callbacks"]
     assert (callbacks["on_time"], callbacks["late"], callbacks["not_called"],
             callbacks["rate"]) == (2, 1, 1, round(2 / 3, 4))
+    assert {r["callback_id"] for r in drill(services.redis, "callbacks", "on_time")} == {
+        first.id, second.id}
+    assert [(r["callback_id"], r["first_call"]) for r in
+            drill(services.redis, "callbacks", "late")] == [(third.id, "未拨打")]
 
 
 def test_satisfaction(services) -> None:  # type: ignore[no-untyped-def]
@@ -177,3 +209,6 @@ def test_satisfaction(services) -> None:  # type: ignore[no-untyped-def]
     data = figures(services.redis, 7)["satisfaction"]
     assert (data["rated"], data["average"]) == (3, round(11 / 3, 2))
     assert data["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+    assert {r["conversation_id"] for r in drill(services.redis, "satisfaction")} == {
+        "s1", "s2", "s3"}
+    assert [r["conversation_id"] for r in drill(services.redis, "satisfaction", "2")] == ["s3"]

@@ -12,11 +12,14 @@ from console.routes import (
     conversations,
     figures,
     handoffs,
+    search,
     takeover,
     tickets,
+    users,
 )
 
-AREAS = (auth, handoffs, conversations, tickets, callbacks, audit, figures, takeover)
+AREAS = (auth, handoffs, conversations, search, tickets, callbacks, audit, figures, users,
+         takeover)
 
 
 def register_all(app: Sanic, ctx: ConsoleContext) -> None:

@@ -22,45 +22,79 @@ from bot.callbacks.scheduler import CallbackNotFound
 from bot.tickets.errors import FieldError, TicketError, ValidationFailed
 from bot.tickets.phone import mask_phone
 from console.context import ConsoleContext
+from console.labels import Labels
 from console.messages import error_message
+from console.timefmt import TimeFormat
 from console.users import User
 
 MAX_ID = 200  # longer ids cannot exist; refused before touching Redis
-OUTCOME_LABELS = {
-    "reached_resolved": "已联系,已解决",
-    "reached_unresolved": "已联系,未解决",
-    "no_answer": "无人接听",
-    "wrong_number": "号码错误",
-    "refused": "客户拒绝",
-}
-STATUS_LABELS = {"pending": "待回访", "claimed": "处理中", "placed": "已拨出,待记录结果"}
+OPEN_STATUSES = ("pending", "claimed", "placed")
+SHOWN_DETAILS = ("due_at", "previous_due_at", "attempt", "outcome", "status", "note")
 
 
-def entry_view(entry: BoardEntry) -> dict[str, Any]:
+def entry_view(entry: BoardEntry, labels: Labels, fmt: TimeFormat) -> dict[str, Any]:
     c = entry.callback
     return {"id": c.id, "ticket": c.ticket_number, "phone": mask_phone(c.phone),
-            "due_at": c.due_at.strftime("%Y-%m-%d %H:%M"), "attempts": c.attempts,
-            "max_attempts": c.max_attempts, "status": c.status.value,
+            "due_at": c.due_at.isoformat(), "due_text": fmt.when(c.due_at),
+            "attempts": c.attempts, "max_attempts": c.max_attempts, "status": c.status.value,
+            "status_label": labels.of("callback_status", c.status.value),
             "holder": entry.holder, "overdue": entry.overdue, "kind": c.kind,
-            "last_outcome": c.last_outcome}
+            "kind_label": labels.of("callback_kind", c.kind), "last_outcome": c.last_outcome,
+            "last_outcome_label": labels.of("callback_outcome", c.last_outcome)}
 
 
-def board_view(board: Board) -> dict[str, list[dict[str, Any]]]:
-    return {"overdue": [entry_view(e) for e in board.overdue],
-            "due": [entry_view(e) for e in board.due]}
+def board_view(board: Board, labels: Labels, fmt: TimeFormat) -> dict[str, list[dict[str, Any]]]:
+    return {"overdue": [entry_view(e, labels, fmt) for e in board.overdue],
+            "due": [entry_view(e, labels, fmt) for e in board.due]}
+
+
+def event_view(event: dict[str, Any], labels: Labels, fmt: TimeFormat) -> dict[str, Any]:
+    """One line of a callback's log for people: what, who, and the details that matter."""
+    actor, worker = str(event.get("actor") or ""), str(event.get("worker") or "")
+    if actor:
+        who = labels.actor(actor)
+    elif worker.startswith("agent:"):
+        who = labels.actor(worker)
+    else:
+        who = labels.actor("system") if worker else ""
+    details = []
+    for key in SHOWN_DETAILS:
+        value = event.get(key)
+        if value in (None, ""):
+            continue
+        if key == "due_at":
+            details.append(f"应回访 {fmt.when(value)}")
+        elif key == "previous_due_at":
+            details.append(f"原定 {fmt.when(value)}")
+        elif key == "attempt":
+            details.append(f"第 {value} 次拨打")
+        elif key == "outcome":
+            details.append(labels.of("callback_outcome", value))
+        elif key == "status":
+            details.append(f"状态:{labels.of('callback_status', value)}")
+        else:
+            details.append(f"备注:{value}")
+    return {"at": event.get("at"), "event": event.get("event"),
+            "event_label": labels.of("callback_event", event.get("event")), "who": who,
+            "detail": ";".join(details)}
+
+
+def _outcome_order(labels: Labels) -> Any:
+    order = list(labels.table("callback_outcome"))
+    return lambda code: order.index(code) if code in order else len(order)
 
 
 def register(app: Sanic, ctx: ConsoleContext) -> None:
-    access, callbacks = ctx.access, ctx.services.callbacks
+    access, callbacks, labels = ctx.access, ctx.services.callbacks, ctx.config.labels
+    fmt = access.renderer.fmt
 
     def callbacks_page(request: Request, error: str = "", code: int = 200) -> HTTPResponse:
         service = callbacks()
         hours = service.hours
         return access.page(request, "callbacks.html", code=code, title="回访", error=error,
-                           **board_view(service.board()),
+                           **board_view(service.board(), labels, fmt),
                            outcome_codes=sorted(service.scheduler.policy.outcome_codes,
-                                                key=list(OUTCOME_LABELS).index),
-                           outcome_labels=OUTCOME_LABELS, status_labels=STATUS_LABELS,
+                                                key=_outcome_order(labels)),
                            hours=f"{hours.open:%H:%M}–{hours.close:%H:%M}",
                            hold_minutes=int(service.hold.total_seconds() // 60))
 
@@ -72,7 +106,7 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
     @app.get("/api/callbacks")
     @access.guarded()
     async def callback_json(request: Request, user: User) -> HTTPResponse:
-        return response.json(board_view(callbacks().board()), ensure_ascii=False)
+        return response.json(board_view(callbacks().board(), labels, fmt), ensure_ascii=False)
 
     @app.get("/callbacks/<callback_id>")
     @access.guarded()
@@ -85,14 +119,10 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
         now = service.scheduler.clock.now()
         view = entry_view(BoardEntry(callback, service.holder(callback_id),
                                      callback.due_at < now and callback.status.value in
-                                     STATUS_LABELS))
-        events = []
-        for event in service.events(callback_id):
-            detail = {k: v for k, v in event.items()
-                      if k not in ("event", "at", "actor", "worker")}
-            events.append({**event, "detail": ", ".join(f"{k}={v}" for k, v in detail.items())})
-        return access.page(request, "callback.html", title=f"回访 {callback_id}", c=view,
-                           events=events, outcome_labels=OUTCOME_LABELS)
+                                     OPEN_STATUSES), labels, fmt)
+        events = [event_view(e, labels, fmt) for e in service.events(callback_id)]
+        return access.page(request, "callback.html", title="回访详情", c=view,
+                           events=events)
 
     def act(request: Request, callback_id: str, action: Callable[[], object]) -> HTTPResponse:
         if len(callback_id) > MAX_ID:
@@ -104,7 +134,7 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
         except CallbackHeld as exc:
             return callbacks_page(request, error=error_message(exc), code=409)
         except (TicketError, ValueError) as exc:
-            return callbacks_page(request, error=error_message(exc), code=400)
+            return callbacks_page(request, error=error_message(exc, labels), code=400)
         return response.redirect("/callbacks")
 
     @app.post("/callbacks/<callback_id>/claim")

@@ -11,7 +11,7 @@ printable page. Every view, reveal, export and print is written to the audit str
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import quote
 
 from sanic import Sanic, response
@@ -20,22 +20,25 @@ from sanic.response import HTTPResponse
 
 from console.access import SUPERVISORS
 from console.context import ConsoleContext
-from console.conversations import transcript
+from console.conversations import conversation_view, transcript
 from console.users import User
 
 MAX_ID = 200
 
 
 def register(app: Sanic, ctx: ConsoleContext) -> None:
-    access, services = ctx.access, ctx.services
+    access, services, labels = ctx.access, ctx.services, ctx.config.labels
+    fmt = access.renderer.fmt
 
     async def show(request: Request, user: User, cid: str, reveal: bool) -> HTTPResponse:
-        data = transcript(services, cid, reveal)
+        data = conversation_view(services, cid, reveal, labels)
         if data is None:
-            return access.page(request, "base.html", code=404, title="没有这个会话", error=cid)
+            return access.page(request, "base.html", code=404, title="没有这个会话",
+                               error=f"没有找到会话 {cid[:MAX_ID]}")
         services.audit(user, "reveal" if reveal else "view", cid)
-        return access.page(request, "transcript.html", title=f"会话 {cid}", cid=cid,
-                           turns=data["turns"], revealed=reveal, audit=data["audit"])
+        caller = data["info"]["caller"]
+        return access.page(request, "transcript.html", title=f"会话 · {caller or cid}",
+                           cid=cid, revealed=reveal, **data)
 
     @app.get("/conversations/<cid>")
     @access.guarded()
@@ -50,7 +53,7 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
     @app.get("/api/conversations/<cid>")
     @access.guarded()
     async def transcript_json(request: Request, user: User, cid: str) -> HTTPResponse:
-        data = transcript(services, cid, reveal=False)
+        data = transcript(services, cid, reveal=False, labels=labels, fmt=fmt)
         if data is None:
             return response.json({"error": "not found"}, status=404)
         services.audit(user, "export", cid)
@@ -61,11 +64,10 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
     @app.get("/conversations/<cid>/print")
     @access.guarded()
     async def transcript_print(request: Request, user: User, cid: str) -> HTTPResponse:
-        data = transcript(services, cid, False)
+        data = conversation_view(services, cid, False, labels)
         if data is None:
             return access.page(request, "base.html", code=404, title="没有这个会话",
-                               error=cid[:MAX_ID])
+                               error=f"没有找到会话 {cid[:MAX_ID]}")
         services.audit(user, "print", cid)
-        return access.page(request, "print.html", cid=cid, turns=data["turns"],
-                           audit=data["audit"], hung_up_by=data["audit"].get("hung_up_by"),
-                           printed_at=datetime.now().astimezone().isoformat(timespec="seconds"))
+        return access.page(request, "print.html", title="会话记录", cid=cid,
+                           printed_at=datetime.now(timezone.utc), **data)

@@ -2,13 +2,17 @@
 
 | Route | What |
 |---|---|
-| `GET /handoffs`, `/api/handoffs` | waiting hand-offs |
+| `GET /handoffs`, `/api/handoffs` | waiting hand-offs, priority first, then the longest wait |
+| `GET /handoffs?view=claimed` | the hand-offs taken in the last 24 hours |
+| `GET /handoffs/live` | the live part of the page, rendered for its script |
 | `GET /api/handoffs/stream` | live feed of new (`handoff`) and taken (`claimed`) hand-offs |
 | `POST /handoffs/<id>/claim` | take a waiting hand-off (atomic; announced on the feed) |
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import quote
 
 import redis.asyncio as aioredis
@@ -18,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from bot.handoffs import EVENTS_STREAM
 from console.context import ConsoleContext
+from console.queue import queue_view, waiting_sorted
 from console.users import User
 
 MAX_ID = 200  # longer ids cannot exist; refused before touching Redis
@@ -30,18 +35,35 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
         last = client.xrevrange(EVENTS_STREAM, count=1)
         return last[0][0].decode() if last else "0-0"
 
+    labels, warn = ctx.config.labels, ctx.config.queue_wait_warning_s
+
+    def view_of(request: Request) -> dict[str, Any]:
+        view = queue_view(client, queue, datetime.now(timezone.utc), warn)
+        return {"handoffs": view.waiting, "claimed": view.claimed, "stats": view.stats,
+                "warn": warn, "view": "claimed" if request.args.get("view") == "claimed"
+                else "waiting"}
+
     @app.get("/handoffs")
     @access.guarded()
     async def handoff_page(request: Request, user: User) -> HTTPResponse:
         since = last_event_id()
-        return access.page(request, "handoffs.html", title="转人工队列",
-                           handoffs=[h.__dict__ for h in queue.waiting()], since=since)
+        return access.page(request, "handoffs.html", title="转人工队列", since=since,
+                           **view_of(request))
+
+    @app.get("/handoffs/live")
+    @access.guarded()
+    async def handoff_live(request: Request, user: User) -> HTTPResponse:
+        return access.fragment(request, "_queue.html", **view_of(request))
 
     @app.get("/api/handoffs")
     @access.guarded()
     async def handoff_list(request: Request, user: User) -> HTTPResponse:
-        return response.json({"handoffs": [h.__dict__ for h in queue.waiting()],
-                              "since": last_event_id()})
+        rows = waiting_sorted(queue, datetime.now(timezone.utc), warn)
+        for row in rows:
+            row["reason_label"] = labels.of("handoff_reason", row["reason"])
+            row["channel_label"] = labels.of("channel", row["channel"])
+        return response.json({"handoffs": rows, "since": last_event_id()},
+                             ensure_ascii=False)
 
     @app.get("/api/handoffs/stream")
     @access.guarded()

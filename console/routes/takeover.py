@@ -32,6 +32,7 @@ from bot.takeover import (
     conversation_channel,
 )
 from console.access import SUPERVISORS
+from console.chat import conversation
 from console.context import ConsoleContext
 from console.rasa_api import RasaConversationControl
 from console.transcript import load_events, turns
@@ -61,6 +62,7 @@ def register(
 ) -> TakeoverService:
     """Add the take-over routes to the console app; `control` defaults to Rasa's HTTP API."""
     access, client, audit = ctx.access, ctx.client, ctx.services.audit
+    labels, fmt = ctx.config.labels, access.renderer.fmt
     conf = settings()
     service = TakeoverService(
         client, control or RasaConversationControl(conf.rasa_url, conf.rasa_token)
@@ -70,18 +72,17 @@ def register(
              code: int = 200) -> HTTPResponse:
         events = load_events(client, cid)
         if events is None:
-            return access.page(request, "base.html", code=404, title="没有这个会话", error=cid)
+            return access.page(request, "base.html", code=404, title="没有这个会话",
+                               error=f"没有找到会话 {cid[:200]}")
         channel = conversation_channel(events)
         supported = channel in SUPPORTED_CHANNELS
         if not supported and not error:
             error = "只有网页在线客服会话支持人工接管;电话和其他渠道的会话请按转接流程处理。"
-        shown = turns(events)
         takeover = service.get(cid)
-        return access.page(request, "takeover.html", code=code, title=f"人工接管 {cid}", cid=cid,
-                    channel=channel, supported=supported, takeover=takeover,
-                    status=_status(takeover, user), turns=shown,
-                    last=shown[-1]["index"] if shown else -1,
-                    max_chars=service.max_chars, error=error)
+        return access.page(request, "takeover.html", code=code, title="人工接管", cid=cid,
+                           channel=channel, supported=supported, takeover=takeover,
+                           status=_status(takeover, user), items=conversation(events),
+                           last=len(events) - 1, max_chars=service.max_chars, error=error)
 
     def refused_page(request: Request, user: User, cid: str, exc: Exception) -> HTTPResponse:
         if isinstance(exc, TakeoverRefused):
@@ -112,7 +113,9 @@ def register(
         return response.json({
             "conversation_id": cid, "channel": conversation_channel(events),
             "takeover": _view(takeover), "status": _status(takeover, user),
-            "turns": [t for t in turns(events) if t["index"] > after],
+            "turns": [{**t, "speaker_label": labels.of("speaker", t["speaker"]),
+                       "time_text": fmt.clock(t["time"])}
+                      for t in turns(events) if t["index"] > after],
         }, ensure_ascii=False)
 
     @app.post("/takeover/<cid>/claim")
