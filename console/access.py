@@ -92,8 +92,10 @@ class Access:
                     return response.redirect("/login?next=" + quote(request.path))
                 session, user = found
                 if roles and user.role not in roles:
+                    who = "、".join(self.renderer.config.labels.of("role", r) for r in roles)
                     return response.json({"error": "forbidden"}, status=403) if api else \
-                        self.page(request, "base.html", code=403, title="无权限", error="无权限")
+                        self.page(request, "base.html", code=403, title="无权限",
+                                  error=f"此页面或操作仅限{who}使用;如需使用,请联系管理员。")
                 if csrf and not self.signer.check_csrf(session.nonce, request.form.get("csrf")):
                     return response.text("CSRF token missing or wrong", status=403)
                 return await handler(request, user, *args, **kwargs)

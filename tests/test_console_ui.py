@@ -119,7 +119,14 @@ def test_an_agent_walks_every_page(browser: Browser, site, test_output_dir: Path
         visit(page, base, path, out / f"agent-{name}.png", seeded)
     for name, path in [("figures", "/figures"), ("audit", "/audit"), ("users", "/users")]:
         text = visit(page, base, path, out / f"agent-{name}-forbidden.png", seeded, status=403)
-        assert "无权限" in text
+        assert "无权限" in text and "仅限主管、管理员使用" in text
+    # a small laptop, and narrower: the navigation folds to icons, nothing overflows
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 720})
+        for name, path in [("queue", "/handoffs"), ("conversation",
+                                                    f"/conversations/{seeded.conversations['web']}")]:
+            visit(page, base, path, out / f"agent-{name}-{width}.png", seeded)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.context.close()
 
 
