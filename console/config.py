@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import company_timezone
 from bot.config import ConfigError, HotlineConfig, hotline_config
+from console.chat import CHANNEL_EVENTS
 from console.labels import Labels, labels_from_config
 from console.ratelimit import LoginLimit, login_limit_from_config
 
@@ -22,6 +23,8 @@ class ConsoleConfig:
     page_size: int = 20
     queue_wait_warning_s: int = 120
     company: str = ""
+    # Intents the channels send as `/intent` messages: rows in a transcript, not lines.
+    channel_events: frozenset[str] = CHANNEL_EVENTS
 
 
 def _number(section: object, key: str, default: float) -> float:
@@ -47,4 +50,13 @@ def console_config(config: HotlineConfig | None = None) -> ConsoleConfig:
         page_size=int(_number(section, "page_size", 20)),
         queue_wait_warning_s=int(_number(section, "queue_wait_warning_s", 120)),
         company=f"{config.company.name} {config.company.hotline_name}",
+        channel_events=_channel_events(config),
     )
+
+
+def _channel_events(config: HotlineConfig) -> frozenset[str]:
+    """`dialogue.repair.channel_events` when the dialogue configures them, else the
+    channel events of domain.yml as shipped."""
+    repair = config.dialogue.get("repair")
+    events = repair.get("channel_events") if isinstance(repair, dict) else None
+    return frozenset(str(e) for e in events) if events else CHANNEL_EVENTS

@@ -12,7 +12,7 @@ from bot.outcomes import ConversationOutcomes
 from bot.script_audit import audit_transcript
 from bot.takeover import SUPPORTED_CHANNELS, conversation_channel
 from console.calls import call_record, hangup_rule
-from console.chat import TICKET_SLOT, conversation
+from console.chat import CHANNEL_EVENTS, TICKET_SLOT, conversation
 from console.findings import labelled
 from console.labels import Labels
 from console.services import Services
@@ -72,14 +72,16 @@ def _result(outcome: dict[str, str]) -> str:
 
 
 def conversation_view(
-    services: Services, conversation_id: str, reveal: bool, labels: Labels
+    services: Services, conversation_id: str, reveal: bool, labels: Labels,
+    channel_events: frozenset[str] = CHANNEL_EVENTS,
 ) -> dict[str, Any] | None:
     """Everything the transcript page shows."""
     events = load_events(services.client, conversation_id)
     if events is None:
         return None
     findings = labelled(_audit(services, conversation_id, events, reveal), labels)
-    items = conversation(events, reveal=reveal, findings=findings["findings"])
+    items = conversation(events, reveal=reveal, findings=findings["findings"],
+                         channel_events=channel_events)
     handoff = services.handoffs.get(conversation_id)
     numbers = [str(e.get("value")) for e in events
                if e.get("event") == "slot" and e.get("name") == TICKET_SLOT and e.get("value")]

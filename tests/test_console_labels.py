@@ -72,9 +72,9 @@ def test_every_code_the_project_writes_has_a_label() -> None:
     _labelled("audit_finding", {"missing_opening", "missing_closing", "forbidden_phrase",
                                 "bot_hung_up_first"})
     _labelled("hung_up_by", {"caller", "bot", "none"})
-    _labelled("event", set(CHANNEL_EVENTS) | {"handoff", "end", "takeover", "handback",
-                                              "ticket_created", "satisfaction",
-                                              "session_started", "menu"})
+    events = set(console_config().channel_events) | set(CHANNEL_EVENTS)
+    _labelled("event", events | {"handoff", "end", "takeover", "handback", "ticket_created",
+                                 "satisfaction", "session_started", "menu"})
     _labelled("intent", set(domain["intents"]) | {"nlu_fallback"})
     _labelled("entity", set(domain["entities"]))
     from actions.closing import END_REASONS

@@ -31,7 +31,7 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
     fmt = access.renderer.fmt
 
     async def show(request: Request, user: User, cid: str, reveal: bool) -> HTTPResponse:
-        data = conversation_view(services, cid, reveal, labels)
+        data = conversation_view(services, cid, reveal, labels, ctx.config.channel_events)
         if data is None:
             return access.page(request, "base.html", code=404, title="没有这个会话",
                                error=f"没有找到会话 {cid[:MAX_ID]}")
@@ -64,7 +64,7 @@ def register(app: Sanic, ctx: ConsoleContext) -> None:
     @app.get("/conversations/<cid>/print")
     @access.guarded()
     async def transcript_print(request: Request, user: User, cid: str) -> HTTPResponse:
-        data = conversation_view(services, cid, False, labels)
+        data = conversation_view(services, cid, False, labels, ctx.config.channel_events)
         if data is None:
             return access.page(request, "base.html", code=404, title="没有这个会话",
                                error=f"没有找到会话 {cid[:MAX_ID]}")

@@ -63,6 +63,7 @@ def register(
     """Add the take-over routes to the console app; `control` defaults to Rasa's HTTP API."""
     access, client, audit = ctx.access, ctx.client, ctx.services.audit
     labels, fmt = ctx.config.labels, access.renderer.fmt
+    channel_events = ctx.config.channel_events
     conf = settings()
     service = TakeoverService(
         client, control or RasaConversationControl(conf.rasa_url, conf.rasa_token)
@@ -81,7 +82,8 @@ def register(
         takeover = service.get(cid)
         return access.page(request, "takeover.html", code=code, title="人工接管", cid=cid,
                            channel=channel, supported=supported, takeover=takeover,
-                           status=_status(takeover, user), items=conversation(events),
+                           status=_status(takeover, user),
+                           items=conversation(events, channel_events=channel_events),
                            last=len(events) - 1, max_chars=service.max_chars, error=error)
 
     def refused_page(request: Request, user: User, cid: str, exc: Exception) -> HTTPResponse:
