@@ -1,9 +1,12 @@
 """The service figures of HOTLINE_SPEC §8 from the hotline's own records in Redis.
 
 `load_figure_data` reads the records of a period (conversation outcomes, hand-offs,
-tickets, callbacks); `compute_figures` is pure and turns them into the figures:
-conversations per day by channel, containment (ended without a person and served),
-hand-off rate by reason, complaints by category, callbacks on time, satisfaction.
+tickets, callbacks); `select_records` (pure) picks the records behind each figure and
+`compute_figures` (pure) counts them: conversations per day by channel, containment (ended
+without a person and served), first-contact resolution (contained and no ticket filed),
+hand-off rate by reason, complaints by category (incomplete ones included: the caller did
+complain), callbacks on time, satisfaction. The console's drill-down lists the same
+selection, so a figure and its records always agree.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class ComplaintRecord:
     category: str
     created_at: datetime
     satisfaction: int | None = None
+    status: str = "open"
+    conversation_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,12 +179,14 @@ def _complaints(client: redis.Redis[bytes], period: Period, prefix: str) -> list
                 data = json.loads(raw) if raw else None
             except ValueError:
                 continue
-            if not isinstance(data, dict) or data.get("status") == "incomplete":
+            if not isinstance(data, dict):
                 continue
             created = _moment(data.get("created_at"))
             if created is not None:
-                found.append(ComplaintRecord(number, str(data.get("category") or "other"),
-                                             created, _rating(data.get("satisfaction"))))
+                found.append(ComplaintRecord(
+                    number, str(data.get("category") or "other"), created,
+                    _rating(data.get("satisfaction")), str(data.get("status") or "open"),
+                    str(data.get("conversation_id") or "")))
     return found
 
 
@@ -220,6 +227,54 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The records behind each figure of one period."""
+
+    conversations: list[EndedConversation]  # ended in the period
+    contained: list[EndedConversation]  # served, not handed to a person
+    first_contact: list[EndedConversation]  # contained, and no ticket filed from it
+    handoffs: list[HandoffRecord]  # handed off in the period
+    complaints: list[ComplaintRecord]  # tickets filed in the period (incomplete included)
+    callbacks_on_time: list[CallbackTiming]
+    callbacks_late: list[CallbackTiming]  # called after the grace, or not called by then
+    callbacks_waiting: list[CallbackTiming]  # due, not called, grace not over: not judged
+    rated: list[EndedConversation]  # with a survey rating
+    tickets_rated: list[ComplaintRecord]
+
+
+def select_records(
+    data: FigureData, period: Period, *, callback_grace: timedelta = timedelta(minutes=10)
+) -> Selection:
+    conversations = sorted((c for c in data.conversations if period.contains(c.ended_at)),
+                           key=lambda c: c.ended_at)
+    contained = [c for c in conversations if c.served and not c.handed_off]
+    complaints = sorted((c for c in data.complaints if period.contains(c.created_at)),
+                        key=lambda c: c.created_at)
+    with_ticket = {c.conversation_id for c in data.complaints if c.conversation_id}
+    now = period.end
+    timed = sorted((c for c in data.callbacks if not c.cancelled and c.due_at <= now
+                    and period.contains(c.due_at)), key=lambda c: c.due_at)
+    on_time = [c for c in timed if c.first_attempt_at is not None
+               and c.first_attempt_at <= c.due_at + callback_grace]
+    # Not called yet: late once the grace is over, else still waiting (not judged yet).
+    waiting = [c for c in timed if c.first_attempt_at is None
+               and now <= c.due_at + callback_grace]
+    judged_elsewhere = {c.callback_id for c in (*on_time, *waiting)}
+    late = [c for c in timed if c.callback_id not in judged_elsewhere]
+    return Selection(
+        conversations=conversations,
+        contained=contained,
+        first_contact=[c for c in contained if c.conversation_id not in with_ticket],
+        handoffs=sorted((h for h in data.handoffs if period.contains(h.created_at)),
+                        key=lambda h: h.created_at),
+        complaints=complaints,
+        callbacks_on_time=on_time, callbacks_late=late, callbacks_waiting=waiting,
+        rated=[c for c in conversations if c.satisfaction is not None],
+        tickets_rated=[c for c in complaints if c.satisfaction is not None],
+    )
+
+
 def compute_figures(
     data: FigureData,
     period: Period,
@@ -231,7 +286,8 @@ def compute_figures(
     """The figures of one period as plain JSON-ready values (rates 0..1, None when there is
     nothing to divide by)."""
     days = period.day_labels()
-    conversations = [c for c in data.conversations if period.contains(c.ended_at)]
+    chosen = select_records(data, period, callback_grace=callback_grace)
+    conversations = chosen.conversations
     channels = sorted({*CHANNELS, *(c.channel for c in conversations)},
                       key=lambda c: (c not in CHANNELS, CHANNELS.index(c) if c in CHANNELS else 0,
                                      c))
@@ -241,29 +297,15 @@ def compute_figures(
         if day in per_day:
             per_day[day][c.channel] += 1
     total = len(conversations)
-    contained = sum(1 for c in conversations if c.served and not c.handed_off)
-
-    handoffs = [h for h in data.handoffs if period.contains(h.created_at)]
-    reasons = Counter(h.reason for h in handoffs)
-
-    complaints = [c for c in data.complaints if period.contains(c.created_at)]
-    by_category = Counter(c.category for c in complaints)
+    contained = len(chosen.contained)
+    reasons = Counter(h.reason for h in chosen.handoffs)
+    by_category = Counter(c.category for c in chosen.complaints)
     most_first = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))
     labels = dict(categories or {})
-
-    now = period.end
-    timed = [c for c in data.callbacks if not c.cancelled and c.due_at <= now
-             and period.contains(c.due_at)]
-    attempts = [(c.first_attempt_at, c.due_at) for c in timed if c.first_attempt_at is not None]
-    on_time = sum(1 for first, due in attempts if first <= due + callback_grace)
-    # Not called yet: late once the grace is over, else still waiting (not judged yet).
-    uncalled = [c for c in timed if c.first_attempt_at is None]
-    not_called = sum(1 for c in uncalled if now > c.due_at + callback_grace)
-    waiting = len(uncalled) - not_called
-    judged = len(timed) - waiting
-
-    ratings = [c.satisfaction for c in conversations if c.satisfaction is not None]
-    ticket_ratings = [c.satisfaction for c in complaints if c.satisfaction is not None]
+    on_time, late = len(chosen.callbacks_on_time), len(chosen.callbacks_late)
+    not_called = sum(1 for c in chosen.callbacks_late if c.first_attempt_at is None)
+    ratings = [c.satisfaction for c in chosen.rated if c.satisfaction is not None]
+    ticket_ratings = [c.satisfaction for c in chosen.tickets_rated if c.satisfaction is not None]
     return {
         "period": {"days": period.days, "start": period.start.isoformat(),
                    "end": period.end.isoformat()},
@@ -275,20 +317,24 @@ def compute_figures(
             "per_day": [{"day": d, **{ch: per_day[d][ch] for ch in channels}} for d in days],
         },
         "containment": {"contained": contained, "total": total, "rate": _rate(contained, total)},
+        "first_contact": {"resolved": len(chosen.first_contact), "total": total,
+                          "rate": _rate(len(chosen.first_contact), total)},
         "handoffs": {
-            "total": len(handoffs),
-            "rate": _rate(len(handoffs), total),
+            "total": len(chosen.handoffs),
+            "rate": _rate(len(chosen.handoffs), total),
             "by_reason": [{"reason": r, "count": n, "rate": _rate(n, total)}
                           for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))],
         },
         "complaints": {
-            "total": len(complaints),
+            "total": len(chosen.complaints),
+            "incomplete": sum(1 for c in chosen.complaints if c.status == "incomplete"),
             "by_category": [{"category": k, "label": labels.get(k, k), "count": n}
                             for k, n in most_first],
         },
         "callbacks": {
-            "due": len(timed), "on_time": on_time, "late": judged - on_time,
-            "not_called": not_called, "waiting": waiting, "rate": _rate(on_time, judged),
+            "due": on_time + late + len(chosen.callbacks_waiting), "on_time": on_time,
+            "late": late, "not_called": not_called, "waiting": len(chosen.callbacks_waiting),
+            "rate": _rate(on_time, on_time + late),
             "grace_minutes": callback_grace.total_seconds() / 60,
         },
         "satisfaction": {

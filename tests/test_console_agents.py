@@ -112,7 +112,8 @@ def test_print_page_is_masked_audited_and_styled_for_print(console) -> None:  # 
     assert 'href="/conversations/print-me/print"' in agent.get(
         f"{base}/conversations/print-me", timeout=10).text
     page = agent.get(f"{base}/conversations/print-me/print", timeout=10)
-    assert page.status_code == 200 and "@media print" in page.text
+    assert page.status_code == 200 and 'href="/static/print.css"' in page.text
+    assert "@media print" in agent.get(f"{base}/static/print.css", timeout=10).text
     assert "电话*******5678" in page.text and PHONE not in page.text and "<nav>" not in page.text
     assert agent.get(f"{base}/conversations/nothing-here/print", timeout=10).status_code == 404
     actions = [f[b"action"] for _, f in client.xrange("hotline:audit")]
@@ -133,11 +134,11 @@ def test_ticket_owner_severity_notes_and_list_filters(console) -> None:  # type:
     assert 'id="owner">李四<' in owner.text
     severity = agent.post(f"{base}/tickets/{fresh.number}/severity",
                           data={"csrf": token, "severity": "urgent", "note": "媒体"}, timeout=10)
-    assert 'id="severity">urgent<' in severity.text
-    assert "severity: normal -&gt; urgent (媒体)" in severity.text
+    assert 'id="severity">紧急<' in severity.text
+    assert "严重度:一般 → 紧急(媒体)" in severity.text
     note = agent.post(f"{base}/tickets/{fresh.number}/notes",
                       data={"csrf": token, "text": "<b>已联系</b>"}, timeout=10)
-    assert "agent1:&lt;b&gt;已联系&lt;/b&gt;" in note.text
+    assert "&lt;b&gt;已联系&lt;/b&gt;" in note.text and "<b>已联系" not in note.text
     for path, data in [("severity", {"severity": "catastrophic"}), ("owner", {"owner": " "}),
                        ("notes", {"text": ""}), ("notes", {"text": "长" * 2001})]:
         bad = agent.post(f"{base}/tickets/{fresh.number}/{path}", data={"csrf": token, **data},
@@ -157,7 +158,7 @@ def test_ticket_owner_severity_notes_and_list_filters(console) -> None:  # type:
     assert listed(phone="13700000001") == {late.number}
     assert listed(number=fresh.number, severity="normal") == set()
     page = agent.get(f"{base}/tickets", params={"due": "overdue"}, timeout=10).text
-    assert 'class="overdue"' in page and "已超时" in page
+    assert f'class="ticket overdue" data-ticket="{late.number}"' in page and "已超时" in page
 
 
 def test_callbacks_page_claim_outcome_and_reschedule(console) -> None:  # type: ignore[no-untyped-def]
@@ -194,9 +195,9 @@ def test_callbacks_page_claim_outcome_and_reschedule(console) -> None:  # type: 
     stored = scheduler.get(overdue.id)
     assert stored.status is CallbackStatus.DONE and stored.last_outcome_actor == "agent:agent1"
     log = agent.get(f"{base}/callbacks/{overdue.id}", timeout=10).text
-    for event in ("agent_claimed", "placed", "outcome"):
+    for event in ("坐席认领", "已拨出", "记录结果", "已联系,未解决"):
         assert event in log
-    assert "agent:agent1" in log
+    assert "agent_claimed" not in log and "agent:agent1" not in log and "· agent1<" in log
 
     tomorrow = datetime.now(SHANGHAI).date() + timedelta(days=1)
     for when, message in [(yesterday(15), "改期时间必须在将来"),
@@ -228,7 +229,7 @@ def test_who_hung_up_first_is_shown_and_an_early_bot_hangup_fails_the_audit(cons
     client.hset("hotline:call:CA-caller", mapping={"hung_up_by": "caller"})
     supervisor = login(base, "super1")
     page = supervisor.get(f"{base}/conversations/{sid}", timeout=10).text
-    assert 'id="hung-up-by">机器人<' in page and "bot_hung_up_first" in page
+    assert 'id="hung-up-by">机器人<' in page and "机器人先挂断" in page
     assert 'id="hung-up-by">来电方<' in supervisor.get(
         f"{base}/conversations/CA-caller", timeout=10).text
     report = supervisor.get(f"{base}/api/audit", timeout=30).json()

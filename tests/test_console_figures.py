@@ -11,7 +11,7 @@ import redis
 
 from bot.clock import ManualClock
 from bot.config import hotline_config
-from bot.figures import compute_figures, load_figure_data, period_of
+from bot.figures import compute_figures, load_figure_data, period_of, select_records
 from bot.handoffs import HandoffQueue
 from bot.outcomes import ConversationOutcomes
 from tests.test_tickets_fixtures import SHANGHAI, at, build_services, complaint
@@ -107,3 +107,108 @@ def test_an_empty_redis_gives_zeros_not_errors(redis_client: redis.Redis[bytes])
     assert data["conversations"]["total"] == 0 and data["containment"]["rate"] is None
     assert data["handoffs"] == {"total": 0, "rate": None, "by_reason": []}
     assert data["callbacks"]["rate"] is None and data["satisfaction"]["average"] is None
+
+
+# -- one test per figure: known records, the number, and the records behind it ----------------
+# The drill-down of the console (console.drilldown) lists bot.figures.select_records, the
+# selection the number is counted from; each test checks both.
+
+def drill(client: redis.Redis[bytes], figure: str, part: str = "", days: int = 7) -> list[dict]:
+    from console.drilldown import records_of
+    from console.labels import labels
+    from console.timefmt import TimeFormat
+
+    period = period_of(days, NOW, SHANGHAI)
+    chosen = select_records(load_figure_data(client, period), period,
+                            callback_grace=timedelta(minutes=10))
+    found = records_of(chosen, figure, part, "", labels(), TimeFormat(SHANGHAI), SHANGHAI)
+    assert found is not None
+    return found["rows"]
+
+
+@pytest.fixture()
+def services(redis_client: redis.Redis[bytes], tmp_path: Path):  # type: ignore[no-untyped-def]
+    return build_services(redis_client, ManualClock(at(22, 10)), tmp_path / "outbox")
+
+
+def test_complaints_count_an_incomplete_staff_attitude_complaint(services) -> None:  # type: ignore[no-untyped-def]
+    """The bug of issue 17: `投诉 0` on a day whose only ticket was a staff-attitude
+    complaint the caller hung up on (stored `incomplete`)."""
+    ticket = services.tickets.create_ticket(
+        complaint(category="staff_attitude", incomplete=True, latest_intent="angry"), "i:1").ticket
+    assert ticket.status.value == "incomplete"
+    data = figures(services.redis, 7)
+    assert data["complaints"]["total"] == 1 and data["complaints"]["incomplete"] == 1
+    assert data["complaints"]["by_category"] == [
+        {"category": "staff_attitude", "label": "服务态度", "count": 1}]
+    rows = drill(services.redis, "complaints")
+    assert [(r["number"], r["category"], r["status"]) for r in rows] == [
+        (ticket.number, "服务态度", "信息不全")]
+    assert [r["number"] for r in drill(services.redis, "complaints", "staff_attitude")] == [
+        ticket.number]
+
+
+def test_hand_off_rate_is_hand_offs_over_ended_conversations(services) -> None:  # type: ignore[no-untyped-def]
+    outcomes = ConversationOutcomes(services.redis, services.clock)
+    queue = HandoffQueue(services.redis, services.clock)
+    for n in range(4):
+        outcomes.record_end(f"h{n}", "goodbye", "phone", served=True, handed_off=n == 0)
+    queue.hand_off("h0", "request_human", "phone")
+    data = figures(services.redis, 7)
+    assert (data["handoffs"]["total"], data["handoffs"]["rate"]) == (1, 0.25)
+    assert [(r["conversation_id"], r["reason"]) for r in drill(services.redis, "handoffs")] == [
+        ("h0", "客户要求人工")]
+
+
+def test_containment_and_first_contact_resolution(services) -> None:  # type: ignore[no-untyped-def]
+    outcomes = ConversationOutcomes(services.redis, services.clock)
+    outcomes.record_end("alone", "goodbye", "webchat", served=True, handed_off=False)
+    outcomes.record_end("ticketed", "goodbye", "webchat", served=True, handed_off=False)
+    outcomes.record_end("person", "goodbye", "phone", served=True, handed_off=True)
+    outcomes.record_end("lost", "caller_hangup", "phone", served=False, handed_off=False)
+    services.tickets.create_ticket(complaint(conversation_id="ticketed"), "fcr:1")
+    data = figures(services.redis, 7)
+    assert data["containment"] == {"contained": 2, "total": 4, "rate": 0.5}
+    assert data["first_contact"] == {"resolved": 1, "total": 4, "rate": 0.25}
+    assert {r["conversation_id"] for r in drill(services.redis, "containment")} == {
+        "alone", "ticketed"}
+    assert [r["conversation_id"] for r in drill(services.redis, "first_contact")] == ["alone"]
+    assert {r["conversation_id"] for r in drill(services.redis, "first_contact", "not")} == {
+        "ticketed", "person", "lost"}
+
+
+def test_callbacks_on_time(services) -> None:  # type: ignore[no-untyped-def]
+    early = services.tickets.create_ticket(complaint(phone="13800000011"), "cb:1").ticket
+    late = services.tickets.create_ticket(complaint(phone="13800000012"), "cb:2").ticket
+    (first,) = services.scheduler.for_ticket(early.number)
+    (second,) = services.scheduler.for_ticket(late.number)
+    assert first.due_at == second.due_at
+    services.clock.set(first.due_at + timedelta(minutes=5))  # within the 10-minute grace
+    placed = services.scheduler.run_due("w")
+    assert {p.callback_id for p in placed} == {first.id, second.id}
+    # both placed at once: on time; a third, never called, is late once the grace is over
+    third = services.scheduler.schedule(late.number, "13800000012",
+                                        first.due_at + timedelta(minutes=10), key="x")
+    services.clock.set(at(22, 20))
+    data = figures(services.redis, 7)
+    callbacks = data["callbacks"]
+    assert (callbacks["on_time"], callbacks["late"], callbacks["not_called"],
+            callbacks["rate"]) == (2, 1, 1, round(2 / 3, 4))
+    assert {r["callback_id"] for r in drill(services.redis, "callbacks", "on_time")} == {
+        first.id, second.id}
+    assert [(r["callback_id"], r["first_call"]) for r in
+            drill(services.redis, "callbacks", "late")] == [(third.id, "未拨打")]
+
+
+def test_satisfaction(services) -> None:  # type: ignore[no-untyped-def]
+    outcomes = ConversationOutcomes(services.redis, services.clock)
+    for cid, score in [("s1", 5), ("s2", 4), ("s3", 2)]:
+        outcomes.record_end(cid, "goodbye", "webchat", served=True, handed_off=False)
+        outcomes.record_satisfaction(cid, score)
+    outcomes.record_end("s4", "goodbye", "webchat", served=True, handed_off=False)  # no rating
+    data = figures(services.redis, 7)["satisfaction"]
+    assert (data["rated"], data["average"]) == (3, round(11 / 3, 2))
+    assert data["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+    assert {r["conversation_id"] for r in drill(services.redis, "satisfaction")} == {
+        "s1", "s2", "s3"}
+    assert [r["conversation_id"] for r in drill(services.redis, "satisfaction", "2")] == ["s3"]

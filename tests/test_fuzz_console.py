@@ -108,8 +108,11 @@ def still_up(agent: requests.Session, base: str) -> None:
 READS = ["/conversations/{}", "/conversations/{}/print", "/api/conversations/{}",
          "/tickets/{}", "/callbacks/{}"]
 LISTS = ["/tickets", "/callbacks", "/api/callbacks", "/figures", "/api/figures", "/handoffs",
-         "/api/handoffs", "/login"]
-QUERY_KEYS = ["status", "severity", "due", "phone", "number", "days", "next", "since", "x"]
+         "/api/handoffs", "/login", "/search", "/users", "/figures/records",
+         "/api/figures/records", "/handoffs/live", "/tickets/export.csv", "/audit"]
+QUERY_KEYS = ["status", "severity", "due", "phone", "number", "days", "next", "since", "x",
+              "q", "from", "to", "channel", "category", "page", "tp", "cp", "view", "figure",
+              "part", "day"]
 
 
 def test_reads_never_answer_5xx(session) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +140,8 @@ def test_reads_never_answer_5xx(session) -> None:  # type: ignore[no-untyped-def
 TICKET_POSTS = ["/tickets/{}/status", "/tickets/{}/close", "/tickets/{}/owner",
                 "/tickets/{}/severity", "/tickets/{}/notes"]
 WORK_POSTS = ["/callbacks/{}/claim", "/callbacks/{}/release", "/callbacks/{}/outcome",
-              "/callbacks/{}/reschedule", "/handoffs/{}/claim", "/conversations/{}/reveal"]
+              "/callbacks/{}/reschedule", "/handoffs/{}/claim", "/conversations/{}/reveal",
+              "/users/{}/delete"]
 FIELDS = ["to", "note", "satisfaction", "owner", "severity", "text", "outcome", "due_at", "csrf",
           "x"]
 VALUES = ["in_progress", "resolved", "urgent", "5", "0", "李四", "no_answer", "reached_resolved",
@@ -175,7 +179,7 @@ def test_forms_never_answer_5xx(session) -> None:  # type: ignore[no-untyped-def
 
 RAW_POSTS = ["/login", "/tickets/{}/status", "/tickets/{}/notes", "/callbacks/{}/reschedule",
              "/callbacks/{}/outcome", "/handoffs/{}/claim", "/conversations/{}/reveal",
-             "/figures", "/api/figures", "/callbacks"]
+             "/figures", "/api/figures", "/callbacks", "/users"]
 CONTENT_TYPES = ["application/x-www-form-urlencoded", "application/json", "text/plain",
                  "multipart/form-data; boundary=xyz", "multipart/form-data",
                  "application/x-www-form-urlencoded; charset=latin-1"]

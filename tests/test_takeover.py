@@ -17,7 +17,6 @@ import redis
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from bot.config import hotline_config
-from bot.console.rasa_api import RasaConversationControl
 from bot.handoffs import EVENTS_STREAM, WAITING_INDEX, HandoffQueue
 from bot.takeover import (
     ControlUnavailable,
@@ -28,6 +27,7 @@ from bot.takeover import (
     is_paused,
 )
 from channels.webchat.history import visible_history
+from console.rasa_api import RasaConversationControl
 from tests.support.processes import free_port
 
 WEBCHAT_EVENTS: list[dict[str, Any]] = [

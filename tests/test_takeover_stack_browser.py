@@ -78,7 +78,7 @@ def test_agent_and_customer_talk_in_two_browsers_then_the_bot_closes(
     bot_lines = customer.locator(BOT).count()
     customer.locator("textarea.hw-input").fill("我的洗衣机还没送到")
     customer.locator("textarea.hw-input").press("Enter")
-    expect(agent.locator("#live tr.caller").last).to_contain_text("我的洗衣机还没送到",
+    expect(agent.locator("#live .msg.caller").last).to_contain_text("我的洗衣机还没送到",
                                                                  timeout=10000)
     customer.wait_for_timeout(1500)
     assert customer.locator(BOT).count() == bot_lines  # the bot said nothing

@@ -13,8 +13,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.console.transcript import load_events
 from bot.tracker_codec import TrackerDecodeError, decode_dialogue
+from console.transcript import load_events
 from tests.support.processes import RedisServer
 
 

@@ -45,7 +45,7 @@ def _banner(ports: Ports, token: str) -> str:
         f"  Rasa HTTP API:   {base}/status?token={token}",
         f"  Action server:   http://127.0.0.1:{ports.actions}/health",
         f"  Agent console:   http://127.0.0.1:{ports.console}/  "
-        "(users: python -m bot.console.users add NAME --role agent)",
+        "(users: python -m console.users add NAME --role agent)",
         "  Logs:            var/log/",
         "Press Ctrl-C to stop.",
         "",

@@ -82,11 +82,11 @@ def callback_worker() -> Service:
 
 
 def console(ports: Ports) -> Service:
-    """The agent/supervisor console (bot/console, its own Sanic app; docs/CONSOLE.md)."""
+    """The agent/supervisor console (console/, its own Sanic app; docs/CONSOLE.md)."""
     return Service(
         name="console",
         args=[
-            sys.executable, "-m", "bot.console",
+            sys.executable, "-m", "console",
             "--host", os.environ.get("CONSOLE_INTERFACE", "127.0.0.1"),
             "--port", str(ports.console),
         ],

@@ -24,7 +24,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 def add_user(redis_url: str, name: str, role: str, password: str) -> None:
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
     subprocess.run(
-        [sys.executable, "-m", "bot.console.users", "add", name, "--role", role],
+        [sys.executable, "-m", "console.users", "add", name, "--role", role],
         input=password + "\n", text=True, env=env, cwd=ROOT, check=True, capture_output=True,
     )
 
