@@ -4,19 +4,19 @@ SHELL := /bin/bash
 .PHONY: run test train check shell lint bench-nlu bench-load bench-compare bench-memory bench-startup bench-scaleout call clean
 
 run:            ## set up what is missing, train if needed, serve everything
-	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops run
+	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m launcher run
 
 test:           ## set up what is missing (incl. the browser), then the whole test suite
 	@py="$$(scripts/setup.sh --with-browser | tail -n1)" && "$$py" -m pytest $(PYTEST_ARGS)
 
 train:          ## compliance guard + train only when inputs changed
-	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m bot.ops train
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m launcher train
 
 check:          ## configuration and forbidden-phrase checks, rasa data validate
-	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m bot.ops check && "$$py" -m rasa data validate
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" -m launcher check && "$$py" -m rasa data validate
 
 shell:          ## chat in the terminal (with `make run` running in another terminal)
-	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m bot.ops shell
+	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m launcher shell
 
 call:           ## play a phone call in the terminal against `make run` (TwiML webhooks)
 	@py="$$(scripts/setup.sh | tail -n1)" && exec "$$py" -m channels.voice.simulator \

@@ -34,12 +34,12 @@ from actions.support import dialogue_setting, latest_intent, latest_text, order_
 from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.dialogue.config import current_repair_config
+from bot.language.names import surname_alternation
 from bot.language.replies import confirms, corrects, denies, skips
-from bot.nlu.names import surname_alternation
-from bot.text.digits import digit_view
-from bot.text.normalize import normalize_text
+from bot.language.text.digits import digit_view
+from bot.language.text.normalize import normalize_text
+from bot.language.timeslots import ANY_TIME, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
-from bot.timeslots import ANY_TIME, parse_time_slot
 
 NOT_GIVEN = "none"  # the value of an optional slot the caller skipped
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer

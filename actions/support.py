@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.compliance import default_matcher
 from bot.config import hotline_config
-from bot.text.digits import digit_view
-from bot.text.normalize import normalize_text
+from bot.language.text.digits import digit_view
+from bot.language.text.normalize import normalize_text
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 

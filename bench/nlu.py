@@ -78,7 +78,7 @@ def stratified_folds(labels: Sequence[str], folds: int, seed: int = 42) -> list[
 def overlap_check(training: Any, eval_rows: list[tuple[str, str]], size: int = 8
                   ) -> list[tuple[str, str]]:
     """Training examples sharing a `size`-character run with an evaluation text."""
-    from bot.text import normalize_text
+    from bot.language.text import normalize_text
 
     def key(text: str) -> str:
         return re.sub(r"[\W_]+", "", normalize_text(text))

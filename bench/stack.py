@@ -1,7 +1,7 @@
 """A hotline stack for benchmarks: its own Redis, N action servers, N Rasa replicas,
 optionally nginx in front (bench/nginx/hotline.conf.template).
 
-The processes are the ones `make run` starts (bot/ops/services.py), run by the same
+The processes are the ones `make run` starts (launcher/services.py), run by the same
 Supervisor, on the given or free loopback ports, with logs in the work directory.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from bot.ops.redis_local import start_local_redis
-from bot.ops.services import (
+from launcher.redis_local import start_local_redis
+from launcher.services import (
     Ports,
     Service,
     action_server,
@@ -29,8 +29,8 @@ from bot.ops.services import (
     process_env,
     rasa_server,
 )
-from bot.ops.supervisor import Supervisor
-from bot.ops.training import ensure_model
+from launcher.supervisor import Supervisor
+from launcher.training import ensure_model
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx" / "hotline.conf.template"

@@ -6,7 +6,7 @@ Start: a fresh stack (bench/stack.py: Redis, action server, Rasa server on the c
 model) is started `--runs` times; the time from starting the processes to the first
 REST turn answered is measured each time (model already trained, as after a deploy).
 
-Train (`--train`): the path `make train` takes (bot.ops.training.ensure_model: the
+Train (`--train`): the path `make train` takes (launcher.training.ensure_model: the
 forbidden-phrase guard, then `rasa train`) into a new temporary models directory with
 an empty graph cache (RASA_CACHE_DIRECTORY), so nothing is reused; the project's
 models/ is not touched.
@@ -26,8 +26,8 @@ from typing import Any, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.stack import ROOT, BenchStack, first_answer  # noqa: E402
-from bot.ops.services import Ports, process_env  # noqa: E402
-from bot.ops.training import ensure_model  # noqa: E402
+from launcher.services import Ports, process_env  # noqa: E402
+from launcher.training import ensure_model  # noqa: E402
 
 
 def start_once(work: Path, model: Optional[Path]) -> dict[str, float]:

@@ -4,7 +4,7 @@ Rasa reads any text that starts with `/` as an intent with entities
 (`/inform{"phone_number": …}`) and skips NLU. A caller typing that must not set
 slots or fire the events only a channel or the console may send. So every channel
 passes what a caller types or says through `as_caller_text`, which turns a leading
-`/` into the full-width `／` (the NLU normaliser keeps it, bot/nlu/normalizer.py),
+`/` into the full-width `／` (the NLU normaliser keeps it, rasa_extensions/nlu/normalizer.py),
 and accepts a payload only when it is exactly one of:
 
 - a button or quick reply the assistant itself offers (domain.yml responses), sent by

@@ -18,16 +18,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.masking import mask_sensitive
-from channels import service_down, speedups
 from channels.payloads import allowed, as_caller_text, button_payloads, event_payloads
 from channels.scripted import scripted_reply
 from channels.sessions import reopen_if_closed
 from channels.validation import InputRejected, clean_metadata, clean_sender, clean_text
 
 logger = logging.getLogger(__name__)
-
-service_down.install()  # action server down: holding line, hand-off, outbox
-speedups.install()  # cheaper Rasa hot paths (profiled)
 
 # Metadata a REST client may not set: the channel decides these itself.
 RESERVED_METADATA = ("channel", "caller_phone")

@@ -1,4 +1,4 @@
-"""`python -m bot.ops run|train|check`: what `make run` calls after setup.
+"""`python -m launcher run|train|check`: what `make run` calls after setup.
 
 run    start Redis if needed, train if inputs changed, start every process,
        print where to talk to the assistant, and stop everything on Ctrl-C.
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from bot.config import ConfigError, hotline_config, settings
-from bot.ops.redis_local import RedisUnavailable, ensure_aof, is_reachable, start_local_redis
-from bot.ops.services import (
+from launcher.redis_local import RedisUnavailable, ensure_aof, is_reachable, start_local_redis
+from launcher.services import (
     Ports,
     action_server,
     callback_worker,
@@ -26,8 +26,8 @@ from bot.ops.services import (
     process_env,
     rasa_server,
 )
-from bot.ops.supervisor import StartupError, Supervisor
-from bot.ops.training import TrainingError, check_responses, ensure_model
+from launcher.supervisor import StartupError, Supervisor
+from launcher.training import TrainingError, check_responses, ensure_model
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -71,7 +71,7 @@ def cmd_shell(ports: Ports) -> int:
     env = process_env(ROOT, settings().redis_url, ports)
     model = ensure_model(ROOT, ROOT / "models", env=env)
     args = [
-        sys.executable, "-m", "rasa", "shell", "--model", str(model),
+        sys.executable, "-m", "rasa_extensions", "shell", "--model", str(model),
         "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(ports.rasa + 100),
     ]
     os.execve(sys.executable, args, env)
@@ -124,7 +124,7 @@ def cmd_run(ports: Ports) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.ops")
+    parser = argparse.ArgumentParser(prog="python -m launcher")
     parser.add_argument("command", choices=["run", "train", "check", "shell"])
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument(

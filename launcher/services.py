@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ops.redis_local import redis_env
+from launcher.redis_local import redis_env
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def rasa_server(root: Path, model: Path, ports: Ports, token: str) -> Service:
     return Service(
         name="rasa",
         args=[
-            sys.executable, "-m", "rasa", "run",
+            # Rasa's CLI behind the server start-up hook (rasa_extensions/startup.py)
+            sys.executable, "-m", "rasa_extensions", "run",
             "--model", str(model),
             "--port", str(ports.rasa),
             "--interface", os.environ.get("RASA_INTERFACE", "127.0.0.1"),

@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from bot.ops.services import Service
+from launcher.services import Service
 
 
 class StartupError(RuntimeError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.compliance import check_texts, domain_response_texts
 
 # What training reads. Custom NLU components are code that shapes the model.
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu", "bot/text")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "rasa_extensions/nlu", "bot/language")
 
 
 class TrainingError(RuntimeError):

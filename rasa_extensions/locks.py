@@ -14,7 +14,7 @@ hears when two messages of one conversation arrive together).
 Configured in endpoints.yml:
 
     lock_store:
-      type: bot.locks.AtomicRedisLockStore
+      type: rasa_extensions.locks.AtomicRedisLockStore
       url: ${REDIS_HOST}
       port: ${REDIS_PORT}
       ...

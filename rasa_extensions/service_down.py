@@ -22,7 +22,7 @@ session; the callback worker's `replay_outbox()` creates it once the ticket writ
 and the key makes any repeat (another failed turn, a replay run twice) the same ticket.
 
 Rejections (`ActionExecutionRejection`) and errors of in-process actions are left to Rasa.
-`install()` runs when the channels package is imported, i.e. in the Rasa server only.
+`install()` is called by the server's start-up hook (rasa_extensions/startup.py).
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ def install() -> None:
 
     MessageProcessor._run_action = _run_action  # type: ignore[method-assign]
     _installed = True
+
+
+def installed() -> bool:
+    return _installed
 
 
 def _guard(action: Action) -> None:

@@ -11,7 +11,7 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   name → class map is built once (first match wins, as in Rasa's loop) and rebuilt
   when a name is missing, so event classes imported later are still found.
 
-Installed by the channel modules, so it runs in the Rasa server only.
+Installed by the server's start-up hook (rasa_extensions/startup.py), in the Rasa server only.
 `HOTLINE_RASA_SPEEDUPS=0` leaves Rasa untouched (e.g. to compare with stock Rasa, or
 if a Rasa upgrade changes these functions).
 """

@@ -1,8 +1,8 @@
 """Rasa's Redis tracker store, storing each tracker compressed (bot/tracker_codec.py).
 
-Configured in endpoints.yml (`tracker_store: type: bot.tracker_store.CompactRedisTrackerStore`)
-with the same settings as Rasa's `redis` type. Keys, expiry and session handling are
-Rasa's own.
+Configured in endpoints.yml
+(`tracker_store: type: rasa_extensions.tracker_store.CompactRedisTrackerStore`) with the same
+settings as Rasa's `redis` type. Keys, expiry and session handling are Rasa's own.
 
 One shortcut on save. Rasa's processor works on the last session of a conversation, so
 Rasa's `save` re-reads the stored tracker, rebuilds every event and merges the two
@@ -15,6 +15,7 @@ appends those to the stored JSON directly and falls back to Rasa's merge otherwi
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any, Optional, Union
 
@@ -23,11 +24,18 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_codec import TrackerDecodeError, decode_dialogue, decode_text, encode_dialogue
+from rasa_extensions import startup
+
+logger = logging.getLogger(__name__)
 
 
 class CompactRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not startup.installed():
+            # Built at server start: say so when the server was started without the hook.
+            logger.warning("the server runs without its start-up hook (action server down "
+                           "handling, speedups): start it with `python -m rasa_extensions run`")
         # Rasa's client decodes every reply as UTF-8 text; compressed values are bytes.
         pool = self.red.connection_pool
         connection = dict(pool.connection_kwargs, decode_responses=False)

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.ops.services import Ports, action_server, process_env, rasa_server
-from bot.ops.supervisor import Supervisor
-from bot.ops.training import ensure_model
+from launcher.services import Ports, action_server, process_env, rasa_server
+from launcher.supervisor import Supervisor
+from launcher.training import ensure_model
 from tests.support.processes import RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ def _labelled(kind: str, codes: set[str]) -> None:
 
 def handoff_reasons() -> set[str]:
     """What action_handoff records: the intent the rules hand off on (nlu_fallback is
-    written repeated_nomatch), and the outage path's reason (channels/service_down.py)."""
+    written repeated_nomatch), and the outage path's reason (rasa_extensions/service_down.py)."""
     reasons = set()
     for path in (PROJECT_ROOT / "data").rglob("*.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

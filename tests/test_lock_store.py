@@ -1,4 +1,4 @@
-"""The atomic Redis lock store (bot/locks.py) against a real redis-server.
+"""The atomic Redis lock store (rasa_extensions/locks.py) against a real redis-server.
 
 Two store instances with their own connections stand for two Rasa replicas.
 """
@@ -12,7 +12,7 @@ import redis
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.locks import AtomicRedisLockStore
+from rasa_extensions.locks import AtomicRedisLockStore
 from tests.support.processes import RedisServer
 
 
@@ -105,7 +105,7 @@ def test_a_turn_whose_own_ticket_expired_while_waiting_gets_lock_error(
 
 def test_rasa_builds_it_from_the_endpoint_config(redis_server: RedisServer) -> None:
     config = EndpointConfig(
-        url="127.0.0.1", type="bot.locks.AtomicRedisLockStore",
+        url="127.0.0.1", type="rasa_extensions.locks.AtomicRedisLockStore",
         port=redis_server.port, db=1, key_prefix="hotline", password=None,
     )
     store = LockStore.create(config)

@@ -17,15 +17,15 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
-from bot.nlu.classifier import HotlineLinearClassifier
-from bot.nlu.extractor import HotlineEntityExtractor
-from bot.nlu.lexicon import FEATURE_NAMES, default_lexicon
-from bot.nlu.lexicon_featurizer import HotlineLexiconFeaturizer
-from bot.nlu.lookups import LookupMatcher
-from bot.nlu.normalizer import HotlineTextNormalizer
-from bot.nlu.numbers import NumberRules, find_numbers
-from bot.nlu.patterns import FINDERS
-from bot.text import normalize_text
+from bot.language.lexicon import FEATURE_NAMES, default_lexicon
+from bot.language.lookups import LookupMatcher
+from bot.language.numbers import NumberRules, find_numbers
+from bot.language.patterns import FINDERS
+from bot.language.text import normalize_text
+from rasa_extensions.nlu.classifier import HotlineLinearClassifier
+from rasa_extensions.nlu.extractor import HotlineEntityExtractor
+from rasa_extensions.nlu.lexicon_featurizer import HotlineLexiconFeaturizer
+from rasa_extensions.nlu.normalizer import HotlineTextNormalizer
 
 
 def _found(text: str) -> list[tuple[str, str]]:

@@ -9,14 +9,14 @@ import pytest
 import redis
 
 from bot.config import ConfigError, settings
-from bot.ops.redis_local import (
+from launcher.redis_local import (
     RedisUnavailable,
     ensure_aof,
     is_reachable,
     redis_env,
     start_local_redis,
 )
-from bot.ops.training import fingerprint
+from launcher.training import fingerprint
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

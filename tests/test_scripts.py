@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.compliance import check_texts, domain_response_texts
-from bot.ops.training import TrainingError, check_responses
+from launcher.training import TrainingError, check_responses
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_STORIES = ROOT / "tests" / "test_stories.yml"

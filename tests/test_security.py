@@ -1,4 +1,4 @@
-"""Access settings of the Rasa server command (bot/ops/services.py), without starting it."""
+"""Access settings of the Rasa server command (launcher/services.py), without starting it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ops.services import Ports, rasa_server
+from launcher.services import Ports, rasa_server
 
 
 def args_for(monkeypatch: pytest.MonkeyPatch, origins: str | None) -> list[str]:

@@ -10,7 +10,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 
 from bot.clock import ManualClock
 from bot.tickets.model import TicketStatus
-from channels.service_down import MARKER, said_this_turn
+from rasa_extensions.service_down import MARKER, said_this_turn
 from tests.test_tickets_fixtures import MONDAY_10, build_services, complaint
 
 

@@ -1,4 +1,4 @@
-"""The Rasa hot-path replacements (channels/speedups.py) keep Rasa's verdicts."""
+"""The Rasa hot-path replacements (rasa_extensions/speedups.py) keep Rasa's verdicts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
-from channels import speedups
+from rasa_extensions import speedups
 
 VALID = [
     {"events": [], "responses": []},

@@ -22,8 +22,8 @@ import redis
 import requests
 
 from bot.config import hotline_config
-from bot.ops.services import Ports, console
 from channels.webchat.client import WebchatClient, controls, texts
+from launcher.services import Ports, console
 from tests.stack import Stack
 from tests.support.console import CONSOLE_SECRET, add_user, csrf_of, login
 from tests.support.processes import free_port, wait_until

@@ -1,13 +1,13 @@
-"""Unit tests of bot.text: normalisation steps and the character alignment."""
+"""Unit tests of bot.language.text: normalisation steps and the character alignment."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.text import AlignedText, NormalizeOptions, normalize, normalize_text
-from bot.text.chinese import to_simplified
-from bot.text.digits import chinese_number_value, digit_view
-from bot.text.width import to_half_width
+from bot.language.text import AlignedText, NormalizeOptions, normalize, normalize_text
+from bot.language.text.chinese import to_simplified
+from bot.language.text.digits import chinese_number_value, digit_view
+from bot.language.text.width import to_half_width
 
 
 @pytest.mark.parametrize(

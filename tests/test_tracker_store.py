@@ -33,7 +33,8 @@ def conversation(sender: str, turns: int) -> DialogueStateTracker:
 
 
 def store_for(server: RedisServer) -> TrackerStore:
-    config = EndpointConfig(url="127.0.0.1", type="bot.tracker_store.CompactRedisTrackerStore",
+    config = EndpointConfig(url="127.0.0.1",
+                            type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
                             port=server.port, db=1, key_prefix="hotline", record_exp=None)
     return TrackerStore.create(config, domain=Domain.empty())
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from bot.nlu.spans import EntitySpan
-from bot.text import normalize_text
+from bot.language.spans import EntitySpan
+from bot.language.text import normalize_text
 
 
 class LookupMatcher:

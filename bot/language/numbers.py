@@ -16,9 +16,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from bot.nlu.spans import EntitySpan, drop_overlaps
-from bot.text.digits import digit_view
-from bot.text.width import to_half_width
+from bot.language.spans import EntitySpan, drop_overlaps
+from bot.language.text.digits import digit_view
+from bot.language.text.width import to_half_width
 
 PHONE_CUES = ("电话", "手机", "号码", "座机", "联系方式", "回电", "打给我", "联系我", "来电")
 ORDER_CUES = ("订单", "单号", "订单号", "运单", "快递单", "购买记录")

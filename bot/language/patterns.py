@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.nlu.names import AMBIGUOUS_BEFORE_TITLE, SPOKEN_SPELLINGS, surname_alternation
-from bot.nlu.spans import EntitySpan
-from bot.text.digits import chinese_number_value
+from bot.language.names import AMBIGUOUS_BEFORE_TITLE, SPOKEN_SPELLINGS, surname_alternation
+from bot.language.spans import EntitySpan
+from bot.language.text.digits import chinese_number_value
 
 SURNAME = surname_alternation()
 _CN = "[一二三四五六七八九十两]"

@@ -3,7 +3,7 @@
 Used by the forms (actions/forms.py) beside the NLU intent, so that `订单号找不到了`
 skips an optional question and `不对，是139…` / `我说错了，是李` replace an answer,
 whatever intent the classifier gave the sentence. Texts are normalised first
-(bot/text: Simplified, half-width, Arabic digits).
+(bot/language/text: Simplified, half-width, Arabic digits).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Optional, Union
 
-from bot.text.digits import chinese_number_value
-from bot.text.normalize import normalize_text
+from bot.language.text.digits import chinese_number_value
+from bot.language.text.normalize import normalize_text
 
 ANY_TIME = "any"
 ANY_TIME_WORDS = ("随时", "都可以", "都行", "什么时候都", "任何时间", "无所谓", "全天")

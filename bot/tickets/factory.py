@@ -18,8 +18,8 @@ from bot.tickets.store import TicketStore
 
 def read_time_slot(text: str, now: datetime) -> datetime | None:
     """The caller's preferred callback time, read the way the forms read it
-    (bot/timeslots.py); "any time" and unreadable words give None (text kept only)."""
-    from bot.timeslots import parse_time_slot
+    (bot/language/timeslots.py); "any time" and unreadable words give None (text kept only)."""
+    from bot.language.timeslots import parse_time_slot
 
     parsed = parse_time_slot(text, now)
     return parsed if isinstance(parsed, datetime) else None

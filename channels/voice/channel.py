@@ -33,7 +33,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import service_down, speedups
 from channels.voice.config import VoiceConfig
 from channels.voice.dialogue import CHANNEL_NAME, RasaDialogue
 from channels.voice.outbound import CallbackCalls
@@ -42,9 +41,6 @@ from channels.voice.twiml import Urls, render_empty
 from channels.voice.webhook import VoiceWebhook, WebhookRequest, WebhookResponse, refusal
 
 logger = logging.getLogger(__name__)
-
-service_down.install()  # action server down: holding line, hand-off, outbox
-speedups.install()  # cheaper Rasa hot paths (profiled)
 
 
 class HotlineVoiceInput(InputChannel):

@@ -28,7 +28,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels import service_down, speedups
 from channels.webchat.config import WebchatConfig, load_webchat_config
 from channels.webchat.gateway import AgentGateway, ConversationGateway
 from channels.webchat.handlers import WebchatHandlers
@@ -37,9 +36,6 @@ from channels.webchat.output import CHANNEL_NAME, HotlineSocketIOOutput
 from channels.webchat.static_routes import add_static_routes
 
 logger = logging.getLogger(__name__)
-
-service_down.install()  # action server down: holding line, hand-off, outbox
-speedups.install()  # cheaper Rasa hot paths (profiled)
 
 # Largest Engine.IO packet accepted; bigger ones close the connection. A
 # 2,000-character message is ~6 KB of UTF-8, so over-long messages up to about

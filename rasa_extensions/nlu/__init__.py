@@ -1,8 +1,8 @@
 """Custom Rasa NLU components of the hotline (referenced by module path in config.yml).
 
-- `bot.nlu.normalizer.HotlineTextNormalizer`: text normalisation, first in the pipeline.
-- `bot.nlu.extractor.HotlineEntityExtractor`: numbers (spaCy), patterns, lookups.
-- `bot.nlu.lexicon_featurizer.HotlineLexiconFeaturizer`: sentiment/abuse/anger cues.
+- `rasa_extensions.nlu.normalizer.HotlineTextNormalizer`: text normalisation, first in the pipeline.
+- `rasa_extensions.nlu.extractor.HotlineEntityExtractor`: numbers (spaCy), patterns, lookups.
+- `rasa_extensions.nlu.lexicon_featurizer.HotlineLexiconFeaturizer`: sentiment/abuse/anger cues.
 
 Importing a component module registers it with Rasa's default recipe.
 """

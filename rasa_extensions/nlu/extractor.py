@@ -24,10 +24,10 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.lookups import LookupMatcher
-from bot.nlu.numbers import NumberRules, find_numbers
-from bot.nlu.patterns import FINDERS
-from bot.nlu.spans import EntitySpan, drop_overlaps
+from bot.language.lookups import LookupMatcher
+from bot.language.numbers import NumberRules, find_numbers
+from bot.language.patterns import FINDERS
+from bot.language.spans import EntitySpan, drop_overlaps
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
             "bare_order_min_digits": 12,
             "ticket_prefix": "T",
             "ticket_digits": 12,
-            # cue words before a number (None: the defaults in bot.nlu.numbers)
+            # cue words before a number (None: the defaults in bot.language.numbers)
             "phone_cues": None,
             "order_cues": None,
             "ticket_cues": None,

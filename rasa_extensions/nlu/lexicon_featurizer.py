@@ -1,7 +1,7 @@
 """Rasa component: dense lexicon features (sentiment with negation, abuse, anger…).
 
 Adds a sequence feature per token and a sentence feature (see
-`bot.nlu.lexicon.FEATURE_NAMES`). Not trainable; the lexicons ship with the code.
+`bot.language.lexicon.FEATURE_NAMES`). Not trainable; the lexicons ship with the code.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.lexicon import default_lexicon
+from bot.language.lexicon import default_lexicon
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

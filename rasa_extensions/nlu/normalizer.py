@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import AlignedText, NormalizeOptions, normalize
+from bot.language.text import AlignedText, NormalizeOptions, normalize
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from bot.ops.services import Ports, console
+from launcher.services import Ports, console
 from tests.support.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -4,7 +4,7 @@ Pure functions, no Rasa dependency. `normalize()` runs every step and keeps a
 character alignment to the input, so entity offsets can be carried across.
 """
 
-from bot.text.aligned import AlignedText
-from bot.text.normalize import NormalizeOptions, normalize, normalize_text
+from bot.language.text.aligned import AlignedText
+from bot.language.text.normalize import NormalizeOptions, normalize, normalize_text
 
 __all__ = ["AlignedText", "NormalizeOptions", "normalize", "normalize_text"]

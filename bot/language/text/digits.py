@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text.aligned import AlignedText, map_chars, substitute
+from bot.language.text.aligned import AlignedText, map_chars, substitute
 
 SPOKEN_DIGITS: dict[str, str] = {
     "零": "0",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.text.aligned import AlignedText, map_chars
-from bot.text.chinese import to_simplified
-from bot.text.digits import spoken_digits_to_arabic
-from bot.text.spacing import collapse_whitespace, reduce_fillers
-from bot.text.width import to_half_width
+from bot.language.text.aligned import AlignedText, map_chars
+from bot.language.text.chinese import to_simplified
+from bot.language.text.digits import spoken_digits_to_arabic
+from bot.language.text.spacing import collapse_whitespace, reduce_fillers
+from bot.language.text.width import to_half_width
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text.aligned import AlignedText, substitute
+from bot.language.text.aligned import AlignedText, substitute
 
 _WHITESPACE = re.compile(r"\s+")
 # a space survives only between two ASCII letters/digits ("iPhone 15")
