@@ -33,6 +33,7 @@ from rasa_sdk.types import DomainDict
 from actions.support import dialogue_setting, latest_intent, latest_text, order_number_in, utter
 from bot.clock import SystemClock
 from bot.config import hotline_config
+from bot.conversation import NOT_GIVEN
 from bot.dialogue.config import current_repair_config
 from bot.language.names import surname_alternation
 from bot.language.replies import confirms, corrects, denies, skips
@@ -41,7 +42,6 @@ from bot.language.text.normalize import normalize_text
 from bot.language.timeslots import ANY_TIME, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
 
-NOT_GIVEN = "none"  # the value of an optional slot the caller skipped
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

@@ -16,17 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import hotline_config
-
-
-def user_intents_this_session(events: Iterable[dict[str, Any]]) -> list[str]:
-    """Intents of the user turns since the latest session start, oldest first."""
-    intents: list[str] = []
-    for event in events:
-        if event.get("event") in ("session_started", "restart"):
-            intents = []
-        elif event.get("event") == "user":
-            intents.append(str((event.get("parse_data") or {}).get("intent", {}).get("name")))
-    return intents
+from bot.conversation import user_intents_this_session
 
 
 def consecutive_refusals(events: Iterable[dict[str, Any]]) -> int:

@@ -8,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import SESSION_METADATA_SLOT, dialogue_setting, utter
+from actions.support import dialogue_setting, utter
 from bot.config import hotline_config
+from bot.conversation import SESSION_METADATA_SLOT
 from bot.dialogue.planner import OPENED_ON_CONNECT
 
 KNOWN_CHANNELS = {"rest", "webchat", "phone"}

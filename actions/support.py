@@ -15,10 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.compliance import default_matcher
 from bot.config import hotline_config
+from bot.conversation import Conversation
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
-
-SESSION_METADATA_SLOT = "session_started_metadata"
 
 
 def utter(dispatcher: CollectingDispatcher, response: str, **values: Any) -> None:
@@ -43,14 +42,19 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
-def session_metadata(tracker: Tracker) -> dict[str, Any]:
-    metadata = tracker.get_slot(SESSION_METADATA_SLOT) or {}
-    return metadata if isinstance(metadata, dict) else {}
+def conversation_of(tracker: Tracker) -> Conversation:
+    """The tracker as the domain reads a conversation (bot/conversation.py)."""
+    return Conversation(
+        sender_id=tracker.sender_id,
+        slots=tracker.slots,
+        events=tracker.events,
+        active_form=tracker.active_loop_name,
+        latest_message=tracker.latest_message or {},
+    )
 
 
 def channel_of(tracker: Tracker) -> str:
-    channel = tracker.get_slot("channel") or session_metadata(tracker).get("channel")
-    return str(channel or "rest")
+    return conversation_of(tracker).channel
 
 
 def dialogue_setting(name: str, default: Any) -> Any:

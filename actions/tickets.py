@@ -15,9 +15,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.forms import NOT_GIVEN  # noqa: I001 - the forms define the skipped value
-from actions.ladders import user_intents_this_session
-from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
+from actions.support import channel_of, conversation_of, dialogue_setting, latest_text, utter
+from bot.tickets import from_conversation
 from bot.tickets.errors import TicketError, ValidationFailed
 from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest
 
@@ -35,55 +34,14 @@ def turn_key(tracker: Tracker, purpose: str) -> str:
     return f"{tracker.sender_id}:{turns}:{purpose}"
 
 
-def first_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
-    """The caller's words in the latest turn with one of `intents` (their own description)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            name = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if name in intents:
-                return str(event.get("text") or "")
-    return ""
-
-
-def anger_streak(tracker: Tracker) -> int:
-    intents = user_intents_this_session(tracker.events)
-    return sum(1 for name in intents if name == "angry")
-
-
 def promised_text(ticket: Ticket) -> str:
     fmt = str(dialogue_setting("promised_time_format", "%m月%d日 %H:%M"))
     moment = ticket.promised_at
     return moment.strftime(fmt) if moment else ""
 
 
-def _given(value: Optional[str]) -> str:
-    return "" if not value or value == NOT_GIVEN else str(value)
-
-
 def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
-    description = tracker.get_slot("complaint_description") or first_text_of(
-        tracker, ("complaint", "product_question", "pursue_request", "angry")
-    )
-    return TicketRequest(
-        conversation_id=tracker.sender_id,
-        channel=channel_of(tracker),
-        description=description,
-        category=tracker.get_slot("complaint_category") or (
-            "inquiry" if tracker.active_loop_name == "callback_form" else "other"
-        ),
-        surname=_given(tracker.get_slot("surname")),
-        title=tracker.get_slot("title") or "",
-        phone=tracker.get_slot("phone_number") or tracker.get_slot("caller_phone") or "",
-        address=tracker.get_slot("caller_address") or "",
-        order_number=_given(tracker.get_slot("order_number")),
-        preferred_time_text=_given(tracker.get_slot("callback_time")),
-        latest_intent=latest_intent(tracker),
-        anger_streak=anger_streak(tracker),
-        extra_text=" ".join(
-            str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"
-        )[-2000:],
-        incomplete=incomplete,
-    )
+    return from_conversation.ticket_request(conversation_of(tracker), incomplete)
 
 
 def file_ticket(

@@ -51,7 +51,14 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
+
+from bot.conversation import Conversation
+from bot.handoffs import HandoffQueue
+from bot.redis_client import build_redis
+from bot.tickets.factory import build_ticket_service
+from bot.tickets.from_conversation import ticket_request
 
 logger = logging.getLogger(__name__)
 
@@ -180,25 +187,14 @@ def _owes_ticket(action_name: str, tracker: Any) -> bool:
     return intent in TICKET_INTENTS
 
 
-def _sdk_tracker(tracker: Any) -> Any:
-    from rasa.shared.core.trackers import EventVerbosity
-    from rasa_sdk import Tracker
-
-    return Tracker.from_dict(tracker.current_state(EventVerbosity.ALL))
+def conversation_of(tracker: DialogueStateTracker) -> Conversation:
+    """The tracker as the domain reads a conversation (bot/conversation.py)."""
+    return Conversation.from_state(tracker.current_state(EventVerbosity.ALL))
 
 
-def _channel(tracker: Any) -> str:
-    from actions.support import channel_of
-
-    return channel_of(_sdk_tracker(tracker))
-
-
-def _hand_off(tracker: Any) -> None:
-    from bot.handoffs import HandoffQueue
-    from bot.redis_client import build_redis
-
+def _hand_off(tracker: DialogueStateTracker) -> None:
     HandoffQueue(build_redis()).hand_off(
-        tracker.sender_id, HANDOFF_REASON, _channel(tracker),
+        tracker.sender_id, HANDOFF_REASON, conversation_of(tracker).channel,
         caller_phone=tracker.get_slot("caller_phone") or tracker.get_slot("phone_number"),
         priority=True,
     )
@@ -210,12 +206,9 @@ def outage_key(tracker: Any) -> str:
     return f"{tracker.sender_id}:session{sessions}:service_down"
 
 
-def _defer_ticket(action_name: str, tracker: Any) -> Optional[str]:
-    from actions.tickets import ticket_request
-    from bot.tickets.factory import build_ticket_service
-
+def _defer_ticket(action_name: str, tracker: DialogueStateTracker) -> Optional[str]:
     incomplete = TICKET_ACTIONS.get(action_name, True)
-    request = ticket_request(_sdk_tracker(tracker), incomplete=incomplete)
+    request = ticket_request(conversation_of(tracker), incomplete=incomplete)
     key = outage_key(tracker)
     build_ticket_service().defer_ticket(request, key, f"{action_name}: action server down")
     return key
