@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import redis
@@ -13,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.support import channel_of, control, dialogue_setting, latest_intent, latest_text
+from bot.language.ratings import bare_score
 
 logger = logging.getLogger(__name__)
 
@@ -29,21 +29,16 @@ END_REASONS = {
     "hangup": "caller_hangup",
 }
 SCRIPTED_HANGUP_REASONS = {"malicious", "silence", "low_volume", "noisy_line"}
-# A bare score as an answer: "4", "五分", "5 分。" (longer texts rely on the rating entity).
-RATING_PATTERN = re.compile(r"^\s*([1-5一二三四五])\s*分?\s*[。.!！]?\s*$")
-CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
 def parse_rating(tracker: Tracker) -> int | None:
     """A 1-5 score from the rating entity (or button payload), or a bare score as the answer."""
     entity = next(tracker.get_latest_entity_values("rating"), None) or tracker.get_slot("rating")
     for candidate in (entity, latest_text(tracker)):
-        if candidate is None:
-            continue
-        match = RATING_PATTERN.match(str(candidate))
-        if match:
-            char = match.group(1)
-            return CHINESE_DIGITS.get(char) or int(char)
+        # a bare score as the answer ("4", "五分"); longer texts rely on the rating entity
+        score = bare_score(str(candidate)) if candidate is not None else None
+        if score is not None:
+            return score
     return None
 
 

@@ -19,7 +19,6 @@ A bad phone number or an impossible time is re-asked (`utter_invalid_*`), never 
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,45 +34,28 @@ from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.conversation import NOT_GIVEN
 from bot.dialogue.config import current_repair_config
-from bot.language.names import surname_alternation
-from bot.language.replies import confirms, corrects, denies, skips
+from bot.language import names
+from bot.language.numbers import (
+    ANSWER_ORDER_CUES,
+    ANSWER_PHONE_CUES,
+    group_digits,
+    mentions,
+    mobile_number,
+    phone_candidate,
+)
+from bot.language.replies import confirms, corrects, denies, only_asks_to_complain, skips
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
 from bot.language.timeslots import ANY_TIME, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
-PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-BARE_SURNAME = re.compile(r"^(?:我)?(?:姓)?([\u4e00-\u9fff]{1,2}?)(?:先生|女士|小姐)?$")
-TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
-CORRECTED_SURNAME = re.compile(rf"是({surname_alternation()})(?:先生|女士|小姐)?[,.!。，！]?$")
-PHONE_CUES = ("电话", "手机", "号码", "打这个", "联系方式")
-ORDER_CUES = ("订单", "单号")
-TICKET_NUMBER = re.compile(r"T?\s*(\d{12})")
-# A complaint's words that only ask to complain, not what happened.
-BARE_COMPLAINT = re.compile(
-    r"^(?:喂|你好|您好|我|我要|我想|想|要|我得)?(?:投诉|反映|反馈)(?:一下|个事|一个问题|下)?"
-    r"(?:你们)?[。!！,，.]*$"
-)
 MAX_CALLBACK_DAYS = 30
-
-
-def group_digits(digits: str) -> str:
-    """Read-back form of a number: 138 1234 5678 / 010 1234 5678."""
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    if digits.startswith("0") and len(digits) >= 10:
-        area = 3 if digits[1] in "12" else 4
-        return f"{digits[:area]} {digits[area:]}"
-    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
     """王先生 / 王女士, or 王先生(女士) while the title is unknown (manual 000:614)."""
-    if title in ("先生", "女士"):
-        return f"{surname}{title}"
-    return f"{surname}{dialogue_setting('default_address', '先生(女士)')}"
+    return names.address_form(surname, title, dialogue_setting('default_address', '先生(女士)'))
 
 
 def given(value: Any) -> bool:
@@ -241,13 +223,10 @@ class FormReading(FormValidationAction):
         entity = message.entities.get("surname")
         if entity or not message.corrects:
             return entity
-        corrected = CORRECTED_SURNAME.search(message.text)  # `我说错了，是李`
-        return corrected.group(1) if corrected else None
+        return names.corrected_surname(message.text)  # `我说错了，是李`
 
     def bare_surname(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
-        text = re.sub(r"[^\u4e00-\u9fff]", "", message.text)
-        match = BARE_SURNAME.match(text)
-        return match.group(1)[0] if match else None
+        return names.bare_surname(message.text)
 
     def validate_surname(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -255,14 +234,11 @@ class FormReading(FormValidationAction):
         if value == NOT_GIVEN:
             return {"surname": NOT_GIVEN}
         surname = str(value or "").strip()[:2]
-        if not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", surname):
+        if not names.is_surname(surname):
             return {"surname": None}
         message = CallerMessage.of(tracker)
-        title_match = TITLE_PATTERN.search(message.text)
-        title = message.entities.get("title") or (title_match.group(1) if title_match else None)
-        title = title or tracker.get_slot("title")
-        if title == "小姐":
-            title = "女士"
+        title = message.entities.get("title") or names.title_in(message.text)
+        title = names.addressing_title(title or tracker.get_slot("title"))
         return {"surname": surname, "title": title, "address_as": address_form(surname, title)}
 
     # --- phone and its read-back ------------------------------------------------------
@@ -270,17 +246,15 @@ class FormReading(FormValidationAction):
         entity = message.entities.get("phone_number")
         if entity:
             return entity
-        mobile = MOBILE.search(message.digits)
+        mobile = mobile_number(message.digits)
         if mobile:
-            return mobile.group(0)
-        if any(cue in message.text for cue in PHONE_CUES):
-            match = PHONE_CANDIDATE.search(message.digits)
-            return match.group(0) if match else None
+            return mobile
+        if mentions(message.text, ANSWER_PHONE_CUES):
+            return phone_candidate(message.digits)
         return None
 
     def bare_phone_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
-        match = PHONE_CANDIDATE.search(message.digits)
-        return match.group(0) if match else None
+        return phone_candidate(message.digits)
 
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -297,9 +271,9 @@ class FormReading(FormValidationAction):
 
     def bare_phone_confirmed(self, message: CallerMessage, tracker: Tracker) -> Optional[bool]:
         phone = tracker.get_slot("phone_number")
-        said = PHONE_CANDIDATE.search(message.digits)
+        said = phone_candidate(message.digits)
         if said:
-            number = parse_phone(said.group(0))
+            number = parse_phone(said)
             if number is not None and number.digits == phone:
                 return True  # the caller said the same number again
             return None  # another number: read as a correction of the phone (stated)
@@ -350,7 +324,7 @@ class FormReading(FormValidationAction):
         entity = message.entities.get("order_number")
         if entity:
             return entity
-        if any(cue in message.text for cue in ORDER_CUES):
+        if mentions(message.text, ANSWER_ORDER_CUES):
             return order_number_in(message.text)
         return None
 
@@ -396,7 +370,7 @@ class ValidateComplaintForm(FormReading):
                                      tracker: Tracker) -> Optional[str]:
         """The message that started the complaint, when it says what happened."""
         started_now = form_when_caller_spoke(tracker) != self.form_name()
-        if not started_now or BARE_COMPLAINT.match(message.text):
+        if not started_now or only_asks_to_complain(message.text):
             return None
         return latest_text(tracker) if len(message.text) >= 4 else None
 

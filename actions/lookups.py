@@ -16,12 +16,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.business import backend
-from actions.forms import NOT_GIVEN, TICKET_NUMBER, CallerMessage, FormReading, given
+from actions.forms import NOT_GIVEN, CallerMessage, FormReading, given
 from actions.support import utter
+from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
-
-TICKET_CUES = ("工单", "单号", "投诉单")
 
 
 class ValidateOrderLookupForm(FormReading):
@@ -72,14 +71,11 @@ class ValidateTicketLookupForm(FormReading):
         entity = message.entities.get("ticket_number")
         if entity:
             return normalize_ticket_number(entity)
-        match = TICKET_NUMBER.search(message.digits.upper())
-        if match and any(cue in message.text for cue in TICKET_CUES):
-            return f"T{match.group(1)}"
-        return None
+        number = ticket_number_in(message.digits)
+        return number if number and mentions(message.text, ANSWER_TICKET_CUES) else None
 
     def bare_ticket_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
-        match = TICKET_NUMBER.search(message.digits.upper())
-        return f"T{match.group(1)}" if match else None
+        return ticket_number_in(message.digits)
 
     def validate_ticket_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

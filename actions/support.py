@@ -7,7 +7,6 @@ the forbidden-phrase guard before they are sent.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -16,8 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.compliance import default_matcher
 from bot.config import hotline_config
 from bot.conversation import Conversation
-from bot.language.text.digits import digit_view
-from bot.language.text.normalize import normalize_text
+from bot.language.numbers import order_number_in as order_number_in
 
 
 def utter(dispatcher: CollectingDispatcher, response: str, **values: Any) -> None:
@@ -59,15 +57,6 @@ def channel_of(tracker: Tracker) -> str:
 
 def dialogue_setting(name: str, default: Any) -> Any:
     return hotline_config().dialogue.get(name, default)
-
-
-ORDER_NUMBER_CANDIDATE = re.compile(r"[A-Za-z]{0,3}\d{8,20}")
-
-
-def order_number_in(text: str) -> Optional[str]:
-    """An order number read out or keyed in (spoken and full-width digits included)."""
-    match = ORDER_NUMBER_CANDIDATE.search(digit_view(normalize_text(text or "")))
-    return match.group(0) if match else None
 
 
 def count_slot(tracker: Tracker, name: str) -> int:

@@ -1,9 +1,18 @@
-"""Chinese surnames (common single and compound ones) and spoken spellings.
+"""Names and how callers are addressed: surnames (common single and compound ones),
+their spoken spellings, titles (先生/女士), and how a caller gives or corrects a surname.
 
-Callers spell their surname by its parts on the phone: "弓长张", "木子李".
+Callers spell their surname by its parts on the phone: "弓长张", "木子李". Used by the
+NLU entity extractor (`find_surname_title`) and by the forms (`bare_surname`,
+`corrected_surname`, `title_in`, `address_form`). Texts are normalised first
+(bot/language/text: Simplified, half-width, Arabic digits).
 """
 
 from __future__ import annotations
+
+import re
+from typing import Optional
+
+from bot.language.spans import EntitySpan
 
 COMPOUND_SURNAMES = [
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "司徒", "夏侯",
@@ -53,3 +62,78 @@ SPOKEN_SPELLINGS = {
 def surname_alternation() -> str:
     """A regex alternation matching one surname, compound ones first."""
     return "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + SINGLE_SURNAMES + "])"
+
+
+SURNAME = surname_alternation()
+
+# --- surname and title as entities (NLU) ---------------------------------------
+_SURNAME_SAID = re.compile(rf"(?:我|本人|免贵|鄙人)?姓({SURNAME})")
+_SURNAME_SPELLED = re.compile("|".join(sorted(SPOKEN_SPELLINGS, key=len, reverse=True)))
+_NAME_SAID = re.compile(rf"(?:我叫|叫我|我的名字是|我名字叫)(?:小|老)?({SURNAME})")
+_WITH_TITLE = re.compile(rf"({SURNAME})(先生|女士|小姐|太太)")
+_TITLE_SELF = re.compile(r"我是(男的|女的|先生|女士|男士|小姐)")
+# The two titles a caller is addressed with, from the words callers use.
+TITLES = {"先生": "先生", "男的": "先生", "男士": "先生", "女士": "女士", "女的": "女士",
+          "小姐": "女士", "太太": "女士"}
+
+
+def find_surname_title(text: str) -> list[EntitySpan]:
+    spans: list[EntitySpan] = []
+    for match in _SURNAME_SPELLED.finditer(text):
+        spans.append(EntitySpan("surname", *match.span(), SPOKEN_SPELLINGS[match.group(0)]))
+    for pattern in (_SURNAME_SAID, _NAME_SAID):
+        for match in pattern.finditer(text):
+            spans.append(EntitySpan("surname", *match.span(1), match.group(1)))
+    for match in _WITH_TITLE.finditer(text):
+        surname, title = match.group(1), match.group(2)
+        if len(surname) == 1 and surname in AMBIGUOUS_BEFORE_TITLE:
+            continue
+        spans.append(EntitySpan("surname", *match.span(1), surname))
+        spans.append(EntitySpan("title", *match.span(2), TITLES[title]))
+    for match in _TITLE_SELF.finditer(text):
+        spans.append(EntitySpan("title", *match.span(1), TITLES[match.group(1)]))
+    return spans
+
+
+# --- a surname as a form's answer ----------------------------------------------
+_HAN = re.compile(r"[^\u4e00-\u9fff]")
+_BARE_SURNAME = re.compile(r"^(?:我)?(?:姓)?([\u4e00-\u9fff]{1,2}?)(?:先生|女士|小姐)?$")
+_TITLE_WORD = re.compile(r"(先生|女士|小姐)")
+_CORRECTED_SURNAME = re.compile(rf"是({SURNAME})(?:先生|女士|小姐)?[,.!。，！]?$")
+_SURNAME_SHAPE = re.compile(r"[\u4e00-\u9fff]{1,2}")
+
+
+def bare_surname(text: str) -> Optional[str]:
+    """The surname of a bare answer to "您贵姓?": `王`, `姓王`, `王先生`."""
+    match = _BARE_SURNAME.match(_HAN.sub("", text))
+    return match.group(1)[0] if match else None
+
+
+def corrected_surname(text: str) -> Optional[str]:
+    """The new surname of a correction: `我说错了，是李`."""
+    match = _CORRECTED_SURNAME.search(text)
+    return match.group(1) if match else None
+
+
+def is_surname(value: str) -> bool:
+    """One or two Chinese characters, the shape of a surname."""
+    return bool(_SURNAME_SHAPE.fullmatch(value))
+
+
+def title_in(text: str) -> Optional[str]:
+    """The title a caller names in a message (`先生`, `女士`, `小姐`), if any."""
+    match = _TITLE_WORD.search(text)
+    return match.group(1) if match else None
+
+
+def addressing_title(title: Optional[str]) -> Optional[str]:
+    """The title a caller is addressed with: 小姐 is addressed as 女士."""
+    return "女士" if title == "小姐" else title
+
+
+def address_form(surname: str, title: Optional[str], unknown_title: str) -> str:
+    """王先生 / 王女士, or the surname with `unknown_title` (先生(女士)) while the title is
+    not known."""
+    if title in ("先生", "女士"):
+        return f"{surname}{title}"
+    return f"{surname}{unknown_title}"

@@ -1,4 +1,9 @@
-"""Phone, order and ticket numbers, found with a blank Chinese spaCy pipeline.
+"""Phone, order and ticket numbers in what callers say.
+
+The NLU entity extractor finds them with a blank Chinese spaCy pipeline (`find_numbers`,
+below); the forms read an answer with the simpler rules at the end of this module (a
+number said where one was asked for needs no cue word), and read phone numbers back in
+groups (`group_digits`).
 
 The text is first viewed with Arabic half-width digits (same length, so the
 offsets stay valid): "幺三八…" and "１３８…" read like "138…". spaCy's
@@ -18,6 +23,7 @@ from typing import Any
 
 from bot.language.spans import EntitySpan, drop_overlaps
 from bot.language.text.digits import digit_view
+from bot.language.text.normalize import normalize_text
 from bot.language.text.width import to_half_width
 
 PHONE_CUES = ("电话", "手机", "号码", "座机", "联系方式", "回电", "打给我", "联系我", "来电")
@@ -164,3 +170,53 @@ def _nearest_cue(cues: list[tuple[str, int, int]], position: int) -> str | None:
     before = [(end, label) for label, _start, end in cues
               if end <= position and position - end <= CUE_WINDOW]
     return max(before)[1] if before else None
+
+
+# --- numbers in a form's answer ---------------------------------------------------
+# The forms read digit views of normalised text (bot/language/text: digit_view).
+_PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_TICKET_IN_TEXT = re.compile(r"T?\s*(\d{12})")
+_ORDER_CANDIDATE = re.compile(r"[A-Za-z]{0,3}\d{8,20}")
+# Words that say a number in an answer is a phone, an order or a ticket number.
+ANSWER_PHONE_CUES = ("电话", "手机", "号码", "打这个", "联系方式")
+ANSWER_ORDER_CUES = ("订单", "单号")
+ANSWER_TICKET_CUES = ("工单", "单号", "投诉单")
+
+
+def phone_candidate(digits: str) -> str | None:
+    """The first run that could be a phone number (landline, mobile, with +86)."""
+    match = _PHONE_CANDIDATE.search(digits)
+    return match.group(0) if match else None
+
+
+def mobile_number(digits: str) -> str | None:
+    """A mobile number said outright (needs no cue word)."""
+    match = _MOBILE_IN_TEXT.search(digits)
+    return match.group(0) if match else None
+
+
+def ticket_number_in(digits: str) -> str | None:
+    """A ticket number (`T` + 12 digits, the `T` may be missing or spoken apart)."""
+    match = _TICKET_IN_TEXT.search(digits.upper())
+    return f"T{match.group(1)}" if match else None
+
+
+def order_number_in(text: str) -> str | None:
+    """An order number read out or keyed in (spoken and full-width digits included)."""
+    match = _ORDER_CANDIDATE.search(digit_view(normalize_text(text or "")))
+    return match.group(0) if match else None
+
+
+def mentions(text: str, cues: tuple[str, ...]) -> bool:
+    return any(cue in text for cue in cues)
+
+
+def group_digits(digits: str) -> str:
+    """Read-back form of a number: 138 1234 5678 / 010 1234 5678."""
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    if digits.startswith("0") and len(digits) >= 10:
+        area = 3 if digits[1] in "12" else 4
+        return f"{digits[:area]} {digits[area:]}"
+    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))

@@ -1,5 +1,6 @@
-"""Rule-based entities of spoken Chinese: surname, title, rating, time slot,
-address, staff name, branch.
+"""Rule-based entities of spoken Chinese: address, staff name, branch here, and the
+registry of every finder (surname and title in `names`, rating in `ratings`, time slot
+in `timeslots`).
 
 These are grammar, not business data (business vocabularies such as product
 names are lookup tables in data/nlu). Each finder takes normalised text
@@ -11,117 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.language.names import AMBIGUOUS_BEFORE_TITLE, SPOKEN_SPELLINGS, surname_alternation
+from bot.language.names import SURNAME, find_surname_title
+from bot.language.ratings import find_rating
 from bot.language.spans import EntitySpan
-from bot.language.text.digits import chinese_number_value
+from bot.language.timeslots import find_time_slot
 
-SURNAME = surname_alternation()
-_CN = "[一二三四五六七八九十两]"
 _END = r"(?=$|[,.!?;:、，。！？；：\s]|的|啊|呀|吧|呢)"
-
-# --- surname and title ------------------------------------------------------
-_SURNAME_SAID = re.compile(rf"(?:我|本人|免贵|鄙人)?姓({SURNAME})")
-_SURNAME_SPELLED = re.compile("|".join(sorted(SPOKEN_SPELLINGS, key=len, reverse=True)))
-_NAME_SAID = re.compile(rf"(?:我叫|叫我|我的名字是|我名字叫)(?:小|老)?({SURNAME})")
-_WITH_TITLE = re.compile(rf"({SURNAME})(先生|女士|小姐|太太)")
-_TITLE_SELF = re.compile(r"我是(男的|女的|先生|女士|男士|小姐)")
-_TITLES = {"先生": "先生", "男的": "先生", "男士": "先生", "女士": "女士", "女的": "女士",
-           "小姐": "女士", "太太": "女士"}
-
-
-def find_surname_title(text: str) -> list[EntitySpan]:
-    spans: list[EntitySpan] = []
-    for match in _SURNAME_SPELLED.finditer(text):
-        spans.append(EntitySpan("surname", *match.span(), SPOKEN_SPELLINGS[match.group(0)]))
-    for pattern in (_SURNAME_SAID, _NAME_SAID):
-        for match in pattern.finditer(text):
-            spans.append(EntitySpan("surname", *match.span(1), match.group(1)))
-    for match in _WITH_TITLE.finditer(text):
-        surname, title = match.group(1), match.group(2)
-        if len(surname) == 1 and surname in AMBIGUOUS_BEFORE_TITLE:
-            continue
-        spans.append(EntitySpan("surname", *match.span(1), surname))
-        spans.append(EntitySpan("title", *match.span(2), _TITLES[title]))
-    for match in _TITLE_SELF.finditer(text):
-        spans.append(EntitySpan("title", *match.span(1), _TITLES[match.group(1)]))
-    return spans
-
-
-# --- rating -----------------------------------------------------------------
-_RATING_SCORE = re.compile(r"([1-5]|[一二三四五两])\s*(?:分|星|颗星)(?![钟钱级])")
-_RATING_ALONE = re.compile(
-    r"^(?:嗯|那|就|我)?(?:给|打|评|选)?(?:个)?([1-5]|[一二三四五])(?:分|星)?(?:吧|啊|呀|。|!|\.)?$"
-)
-_RATING_WORDS = {
-    "非常不满意": "1", "很不满意": "1", "特别不满意": "1", "太差了": "1",
-    "不满意": "2", "不太满意": "2", "不怎么满意": "2",
-    "一般": "3", "一般般": "3", "还行": "3", "凑合": "3", "马马虎虎": "3",
-    "满意": "4", "比较满意": "4", "挺满意": "4", "还算满意": "4",
-    "非常满意": "5", "很满意": "5", "特别满意": "5", "十分满意": "5", "超级满意": "5",
-}
-_RATING_WORD = re.compile(
-    r"^(?:嗯|我觉得|还是)?[,，]?(" + "|".join(sorted(_RATING_WORDS, key=len, reverse=True))
-    + r")(?:吧|啊|的|呀|了)?[。!！.]?$"
-)
-
-
-def find_rating(text: str) -> list[EntitySpan]:
-    stripped = text.strip()
-    alone = _RATING_ALONE.match(stripped)
-    if alone:
-        start = text.index(stripped) + alone.start(1)
-        value = chinese_number_value(alone.group(1))
-        return [EntitySpan("rating", start, start + len(alone.group(1)), str(value))]
-    word = _RATING_WORD.match(stripped)
-    if word:
-        start = text.index(stripped) + word.start(1)
-        value = _RATING_WORDS[word.group(1)]
-        return [EntitySpan("rating", start, start + len(word.group(1)), value)]
-    spans = []
-    for match in _RATING_SCORE.finditer(text):
-        value = chinese_number_value(match.group(1))
-        if value and 1 <= value <= 5:
-            spans.append(EntitySpan("rating", *match.span(), str(value)))
-    return spans
-
-
-# --- time slot --------------------------------------------------------------
-_NUM = rf"(?:\d{{1,2}}|{_CN}{{1,3}})"
-_WEEKDAY = "[一二三四五六日天末]"
-_DAY = (
-    rf"(?:今天|明天|后天|大后天|今晚|明晚|明早|今早|昨天|前天|这周{_WEEKDAY}?|下周{_WEEKDAY}?|"
-    rf"下个?星期{_WEEKDAY}?|这个?星期{_WEEKDAY}|周{_WEEKDAY}|星期{_WEEKDAY}|礼拜{_WEEKDAY}|"
-    rf"工作日|{_NUM}月{_NUM}[号日]|{_NUM}[号日](?![楼院栋线口门])|月底|月初)"
-)
-_PERIOD = "(?:上午|下午|中午|晚上|早上|傍晚|白天|夜里|午饭后|下班后|下班以后|上班时间|午休时间)"
-_CLOCK = rf"(?:{_NUM}[点:](?:半|\d{{1,2}}分?|{_CN}{{1,3}}分|一刻|三刻)?)"
-_MOD = "(?:以后|之后|以前|之前|左右|前后|以内|前|后)"
-_TIME = re.compile(
-    rf"(?:{_DAY}(?:的)?{_PERIOD}?|{_PERIOD})(?:{_CLOCK}(?:(?:到|至|-|~){_CLOCK})?)?{_MOD}?"
-    rf"|{_CLOCK}(?:(?:到|至|-|~){_CLOCK})?{_MOD}?"
-)
-_ANYTIME = re.compile(r"随时(?:都)?(?:可以|行|方便)?|什么时候都(?:可以|行|方便)|全天都(?:可以|行)")
-_PAST = ("昨天", "前天")
-_NOT_CLOCK_BEFORE = set("快慢大小多少好早晚高低这那有差")
-
-
-def find_time_slot(text: str) -> list[EntitySpan]:
-    spans: list[EntitySpan] = []
-    for match in _TIME.finditer(text):
-        value = match.group(0)
-        if not value or value.startswith(_PAST):
-            continue
-        start = match.start()
-        if re.fullmatch(rf"{_CN}{{1,2}}点", value) and (
-            value.startswith("一") or (start > 0 and text[start - 1] in _NOT_CLOCK_BEFORE)
-        ):
-            continue  # "快一点", "大声一点": not a time
-        if re.fullmatch(r"\d{1,2}[:]\d{0,2}", value):
-            continue
-        spans.append(EntitySpan("time_slot", start, match.end(), value))
-    for match in _ANYTIME.finditer(text):
-        spans.append(EntitySpan("time_slot", *match.span(), "随时"))
-    return spans
 
 
 # --- address ----------------------------------------------------------------

@@ -25,6 +25,11 @@ _CONFIRM = re.compile(
     r"^(?:嗯|哦|啊)?[,，]?(?:对|是|对的|是的|没错|正确|对对|嗯嗯|好的|可以|就是|没问题)"
 )
 _DENY = re.compile(r"^(?:不对|不是|错了|号码不对|不正确)")
+# Words that only ask to complain, not what happened ("我要投诉").
+_BARE_COMPLAINT = re.compile(
+    r"^(?:喂|你好|您好|我|我要|我想|想|要|我得)?(?:投诉|反映|反馈)(?:一下|个事|一个问题|下)?"
+    r"(?:你们)?[。!！,，.]*$"
+)
 
 
 def skips(text: str) -> bool:
@@ -44,3 +49,8 @@ def confirms(text: str) -> bool:
 
 def denies(text: str) -> bool:
     return bool(_DENY.match(text.strip()))
+
+
+def only_asks_to_complain(text: str) -> bool:
+    """`我要投诉`: the caller asks to complain without saying what happened."""
+    return bool(_BARE_COMPLAINT.match(text))

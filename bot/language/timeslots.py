@@ -1,7 +1,9 @@
-"""Reading a caller's preferred callback time: "明天上午", "今天下午三点以后", "随时".
+"""Time slots in the caller's words: "明天上午", "今天下午三点以后", "随时".
 
-Returns the start of the slot as an aware datetime, or ANY_TIME when the caller
-has no preference, or None when the words are not a time we understand.
+`find_time_slot` marks them in a message (NLU entity extractor); `parse_time_slot` reads a
+preferred callback time (the forms, the ticket service): the start of the slot as an
+aware datetime, ANY_TIME when the caller has no preference, or None when the words are
+not a time we understand.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Optional, Union
 
+from bot.language.spans import EntitySpan
 from bot.language.text.digits import chinese_number_value
 from bot.language.text.normalize import normalize_text
 
@@ -59,3 +62,46 @@ def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
         return None
     minute = 30 if match and match.group(2) == "半" else 0
     return datetime.combine(day, time(start_hour, minute), tzinfo=now.tzinfo)
+
+
+# --- time slots as entities (NLU) ----------------------------------------------
+_CN = "[一二三四五六七八九十两]"
+_NUM = rf"(?:\d{{1,2}}|{_CN}{{1,3}})"
+_DAY_OF_WEEK = "[一二三四五六日天末]"
+_DAY = (
+    rf"(?:今天|明天|后天|大后天|今晚|明晚|明早|今早|昨天|前天|"
+    rf"这周{_DAY_OF_WEEK}?|下周{_DAY_OF_WEEK}?|下个?星期{_DAY_OF_WEEK}?|这个?星期{_DAY_OF_WEEK}|"
+    rf"周{_DAY_OF_WEEK}|星期{_DAY_OF_WEEK}|礼拜{_DAY_OF_WEEK}|"
+    rf"工作日|{_NUM}月{_NUM}[号日]|{_NUM}[号日](?![楼院栋线口门])|月底|月初)"
+)
+_PERIOD = "(?:上午|下午|中午|晚上|早上|傍晚|白天|夜里|午饭后|下班后|下班以后|上班时间|午休时间)"
+_CLOCK = rf"(?:{_NUM}[点:](?:半|\d{{1,2}}分?|{_CN}{{1,3}}分|一刻|三刻)?)"
+_MOD = "(?:以后|之后|以前|之前|左右|前后|以内|前|后)"
+_TIME = re.compile(
+    rf"(?:{_DAY}(?:的)?{_PERIOD}?|{_PERIOD})(?:{_CLOCK}(?:(?:到|至|-|~){_CLOCK})?)?{_MOD}?"
+    rf"|{_CLOCK}(?:(?:到|至|-|~){_CLOCK})?{_MOD}?"
+)
+_ANYTIME = re.compile(r"随时(?:都)?(?:可以|行|方便)?|什么时候都(?:可以|行|方便)|全天都(?:可以|行)")
+_PAST = ("昨天", "前天")
+_NOT_CLOCK_BEFORE = set("快慢大小多少好早晚高低这那有差")
+
+
+def find_time_slot(text: str) -> list[EntitySpan]:
+    spans: list[EntitySpan] = []
+    for match in _TIME.finditer(text):
+        value = match.group(0)
+        if not value or value.startswith(_PAST):
+            continue
+        start = match.start()
+        if re.fullmatch(rf"{_CN}{{1,2}}点", value) and (
+            value.startswith("一") or (start > 0 and text[start - 1] in _NOT_CLOCK_BEFORE)
+        ):
+            continue  # "快一点", "大声一点": not a time
+        if re.fullmatch(r"\d{1,2}[:]\d{0,2}", value):
+            continue
+        spans.append(EntitySpan("time_slot", start, match.end(), value))
+    for match in _ANYTIME.finditer(text):
+        spans.append(EntitySpan("time_slot", *match.span(), "随时"))
+    return spans
+
+

@@ -1,0 +1,62 @@
+"""The Chinese-language rules the forms and the closing read answers with (bot/language),
+the same package the NLU components use."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import names
+from bot.language.numbers import (
+    group_digits,
+    mobile_number,
+    order_number_in,
+    phone_candidate,
+    ticket_number_in,
+)
+from bot.language.ratings import bare_score, find_rating
+from bot.language.replies import only_asks_to_complain
+
+
+@pytest.mark.parametrize(("text", "surname"), [
+    ("王", "王"), ("姓王", "王"), ("我姓王", "王"), ("王先生", "王"), ("欧阳", "欧"),
+    ("我要投诉", None), ("13812345678", None),
+])
+def test_a_bare_surname(text: str, surname: str | None) -> None:
+    assert names.bare_surname(text) == surname
+
+
+def test_surname_corrections_titles_and_address() -> None:
+    assert names.corrected_surname("我说错了,是李") == "李"
+    assert names.corrected_surname("是李先生。") == "李"
+    assert names.corrected_surname("不是这样") is None
+    assert names.title_in("我是王小姐") == "小姐" and names.addressing_title("小姐") == "女士"
+    assert names.is_surname("欧阳") and not names.is_surname("Wang")
+    assert names.address_form("王", "先生", "先生(女士)") == "王先生"
+    assert names.address_form("王", None, "先生(女士)") == "王先生(女士)"
+
+
+@pytest.mark.parametrize(("text", "score"), [
+    ("4", 4), ("五分", 5), ("5 分。", 5), ("三", 3), ("6", None), ("非常满意", None),
+])
+def test_a_bare_score(text: str, score: int | None) -> None:
+    assert bare_score(text) == score
+
+
+def test_ratings_in_longer_words_are_entities() -> None:
+    assert [span.value for span in find_rating("非常满意")] == ["5"]
+
+
+def test_numbers_in_answers() -> None:
+    assert phone_candidate("打010-88886666找我") == "010-88886666"
+    assert mobile_number("号码13812345678谢谢") == "13812345678"
+    assert mobile_number("订单2026110100112345") is None
+    assert ticket_number_in("工单 t202611230001") == "T202611230001"
+    assert order_number_in("订单号是DD２０２６１１０１００１") == "DD20261101001"
+    assert group_digits("13812345678") == "138 1234 5678"
+    assert group_digits("01088886666") == "010 88886666"
+
+
+def test_asking_to_complain_is_not_a_description() -> None:
+    assert only_asks_to_complain("我要投诉")
+    assert only_asks_to_complain("我想反映一下。")
+    assert not only_asks_to_complain("我要投诉,洗衣机漏水")
