@@ -217,6 +217,13 @@ def _sessions(events: Sequence[Mapping[str, Any]]) -> list[list[tuple[int, Mappi
     return [s for s in sessions if s]
 
 
+def split_sessions(
+    events: Sequence[Mapping[str, Any]],
+) -> list[list[tuple[int, Mapping[str, Any]]]]:
+    """The sessions of a transcript as the audit numbers them (`Finding.session`)."""
+    return _sessions(events)
+
+
 def _intent(event: Mapping[str, Any]) -> str:
     return str(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
 
