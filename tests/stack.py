@@ -81,6 +81,16 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def send_payload(self, sender: str, payload: str) -> list[dict[str, Any]]:
+        """A channel event or a button through the REST channel's `payload` field (text in
+        `message` is always the caller's words, docs/DIALOGUE.md "Caller text is text")."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "payload": payload}, timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
     def tracker(self, sender: str) -> dict[str, Any]:
         response = requests.get(
             f"{self.rasa_url}/conversations/{sender}/tracker",
