@@ -8,6 +8,8 @@ and on the phone (signed TwiML webhooks). After every step the script's invarian
 - never a 5xx;
 - every turn is answered with at least one line (the call does not go quiet), except a
   hang-up;
+- every line the bot says is a domain.yml response (no text of its own, whatever the
+  caller says: prompt-like and HTML texts are among the utterances);
 - the product's script audit finds nothing (bot/script_audit.py, live): opening first,
   nothing after a closing line in the same session or after the caller hung up, a closing
   line once a session ended, no forbidden phrase, no `{slot}` left or blank value.
@@ -39,7 +41,7 @@ from hypothesis.stateful import (
 
 from channels.voice.phone import PhoneCall, Step
 from tests.stack import Stack
-from tests.support.conversations.checks import bot_lines, labels
+from tests.support.conversations.checks import bot_lines, labels, not_from_the_domain
 from tests.support.transcripts import audit_conversation, format_findings, load_events
 from tests.support.utterances import utterances_by_intent
 
@@ -83,6 +85,8 @@ class DialogueInvariants:
         note(f"{what} -> HTTP {status} {labels(lines)}")
         if expect_lines:
             assert lines, f"{what}: not answered (no line) — HTTP {status}"
+        made_up = [line.text for line in not_from_the_domain(lines)]
+        assert not made_up, f"{what}: lines that are no domain.yml response: {made_up}"
         audited = audit_conversation(self.client, self.conversation_id, events)
         assert not audited.findings, f"after {what}:\n" + format_findings([audited])
 

@@ -140,5 +140,11 @@ def check_turn(
     return failures
 
 
+def not_from_the_domain(lines: Sequence[Line]) -> list[Line]:
+    """Lines that are no domain.yml response (every line the assistant says is one)."""
+    known = set(_variations())
+    return [line for line in lines if not line.names & known]
+
+
 def is_closing(line: Line) -> bool:
     return bool(line.names & CLOSING_RESPONSES)

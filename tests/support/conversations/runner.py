@@ -24,7 +24,14 @@ from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import Ticket, TicketRequest, TicketStatus
 from bot.tickets.service import TicketService
 from tests.stack import Stack
-from tests.support.conversations.checks import Line, bot_lines, check_turn, is_closing, labels
+from tests.support.conversations.checks import (
+    Line,
+    bot_lines,
+    check_turn,
+    is_closing,
+    labels,
+    not_from_the_domain,
+)
 from tests.support.conversations.model import Conversation
 from tests.support.conversations.players import PhonePlayer, Player, RestPlayer, WebchatPlayer
 from tests.support.transcripts import audit_conversation, format_findings, load_events
@@ -272,6 +279,8 @@ def _final_checks(client: redis.Redis[bytes], service: TicketService,
         tickets = tickets_of(client, service, cid, started)
     result.handed_off = _handed_off(client, cid, events)
     failures += check_kept_complaints(lines, tickets)
+    failures += [f"invariant: a line that is no domain.yml response: {line.text!r}"
+                 for line in not_from_the_domain(lines)]
     failures += check_conversation(
         conversation, conversation.expect, events=events, lines=lines, tickets=tickets,
         handed_off=result.handed_off,
