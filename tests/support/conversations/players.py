@@ -31,7 +31,7 @@ HANDOFF_PAYLOADS = {"finished": "/handoff_finished", "failed": "/handoff_failed"
 PHONE_RESULTS = {"finished": "bridged", "failed": "failed"}
 DEFAULT_CONFIDENCE = 0.92
 # Web chat: at most 5 messages a second per conversation; a person types slower than this.
-TYPING_INTERVAL_S = 0.35
+TYPING_INTERVAL_S = 0.3
 
 
 @dataclass

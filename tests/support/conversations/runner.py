@@ -3,8 +3,8 @@
 Every conversation is checked for its own expectations and for the script's invariants:
 the product's audit (opening first, nothing after a closing line, a closing line once the
 session ended, no forbidden phrase, no unfilled `{slot}` or blank value, the bot hangs up
-only after its closing line and the wait), every turn answered, and a ticket stored for
-every complaint the assistant said it kept.
+only after its closing line and the wait), every turn answered, every line a domain.yml
+response, and a ticket stored for every complaint the assistant said it kept.
 """
 
 from __future__ import annotations
