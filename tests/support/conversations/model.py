@@ -21,7 +21,7 @@ INPUTS: dict[str, frozenset[str]] = {
     "payload": frozenset({"rest", "webchat"}),  # a button / channel payload (`/inform{...}`)
     "silence": frozenset({"rest", "phone"}),    # no input (phone: an empty Gather result)
     "digits": frozenset({"phone"}),             # keys pressed
-    "hangup": frozenset({"rest", "phone"}),     # the caller hangs up
+    "hangup": frozenset({"phone"}),             # the caller hangs up (the status callback)
     "idle": frozenset({"rest", "webchat"}),     # the web chat's idle timeout
     "handoff_returns": frozenset({"rest", "phone"}),  # finished | failed: the person is done
     "line": frozenset({"rest"}),                # low_volume | noisy_line | dialect | too_quiet_bot

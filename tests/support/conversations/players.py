@@ -24,7 +24,6 @@ from tests.support.provider import FaithfulPhoneCall, pause_s
 # and the widget's buttons go in the `payload` field (docs/DIALOGUE.md, "Caller text is text").
 REST_PAYLOADS = {
     "silence": "/silence",
-    "hangup": "/hangup",
     "idle": "/idle_timeout",
 }
 HANDOFF_PAYLOADS = {"finished": "/handoff_finished", "failed": "/handoff_failed"}
