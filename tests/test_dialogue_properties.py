@@ -4,7 +4,8 @@ A hypothesis RuleBasedStateMachine plays a caller who says realistic things of e
 intent (the NLU training examples and the conversation set's lines, tests/support/
 utterances.py), stays silent, presses keys, mumbles and hangs up — on the REST channel
 (words in `message`, silence as the `payload` channel event; a caller who leaves is
-followed by a new one) and on the phone (signed TwiML webhooks, transfers included). After every step the script's invariants hold:
+followed by a new one) and on the phone (signed TwiML webhooks, transfers included).
+After every step the script's invariants hold:
 
 - never a 5xx;
 - every turn is answered with at least one line (the call does not go quiet), except a
