@@ -19,7 +19,6 @@ import redis
 import yaml
 
 from bot.config import hotline_config
-from bot.console.calls import call_record
 from bot.script_audit import (
     AuditResult,
     Finding,
@@ -32,6 +31,7 @@ from bot.tracker_codec import TrackerDecodeError, decode_dialogue
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRACKER_PREFIX = "hotline:tracker:"
+CALL_KEY = "hotline:call:{sid}"  # the phone channel's call record (channels/voice/store.py)
 Events = list[dict[str, Any]]
 
 
@@ -57,6 +57,18 @@ def events_of(raw: bytes | None) -> Events:
 
 def load_events(client: redis.Redis[bytes], conversation_id: str) -> Events:
     return events_of(client.get(TRACKER_PREFIX + conversation_id))
+
+
+def call_record(client: redis.Redis[bytes], conversation_id: str) -> dict[str, str] | None:
+    """The phone call's record (a phone conversation's id is its CallSid), as the console
+    reads it for the audit; None when the conversation was no phone call."""
+    try:
+        raw = client.hgetall(CALL_KEY.format(sid=conversation_id))
+    except redis.ResponseError:  # an id naming another kind of key
+        return None
+    if not raw:
+        return None
+    return {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in raw.items()}
 
 
 def snapshot(client: redis.Redis[bytes]) -> dict[str, bytes]:
