@@ -56,9 +56,9 @@ keys = st.sampled_from(["0", "1", "2", "3", "4", "5", "9", "*", "#", "1#",
 quiet = st.tuples(st.sampled_from(["喂", "嗯", "啊", "喂喂", "我要投诉", "那个订单"]),
                   st.sampled_from([0.05, 0.2, 0.3, 0.4]))
 # Each machine run is one caller (REST: one sender, a new one after the caller leaves;
-# phone: calls one after another) of at most STEP_COUNT steps. Measured on 2 busy cores:
-# REST 40 runs = 820 steps in 51 s, phone 40 runs = 1,706 steps in 57 s; with the runs
-# below about 1,400 + 1,700 steps in about 2.5 minutes. Derandomized: the same sequence on
+# phone: calls one after another) of at most STEP_COUNT steps. Measured on 2 shared cores
+# with the runs below: REST 1,406 steps in 52 s, phone 1,706 steps in 57 s (up to about
+# 3 minutes together on a busier machine). Derandomized: the same sequence on
 # every run. No shrinking: the stack's state moves on between runs, so a shrunk replay is
 # not the failing conversation; the failing run's steps are printed as they were.
 RUNS = {"rest": 70, "phone": 40}
