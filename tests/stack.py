@@ -1,6 +1,6 @@
 """The whole stack for end-to-end tests: a model trained once, Redis, actions, Rasa.
 
-`rasa_stack` starts the same processes `make run` starts (bot/ops), on free
+`rasa_stack` starts the same processes `make run` starts (launcher/), on free
 ports, against a real redis-server, and stops them at the end of the session.
 """
 
