@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Optional
 
 import redis
 
 from bot.clock import Clock, SystemClock
 from bot.masking import mask_number
+from bot.redis_client import register_lua
+
+LUA = Path(__file__).resolve().parent / "lua"  # bot/lua: Redis scripts of bot/ modules
 
 HANDOFF_KEY = "hotline:handoff:{conversation_id}"
 WAITING_INDEX = "hotline:handoffs:waiting"
@@ -44,27 +48,13 @@ class ClaimResult:
     handoff: Optional[Handoff]
 
 
-# KEYS[1] record, KEYS[2] waiting index, KEYS[3] events; ARGV id, agent, now iso, maxlen.
-# Leaving the waiting index is the claim: ZREM answers 1 to exactly one caller.
-_CLAIM = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0} end
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return {0, raw} end
-local record = cjson.decode(raw)
-record['claimed_by'] = ARGV[2]
-record['claimed_at'] = ARGV[3]
-local updated = cjson.encode(record)
-redis.call('SET', KEYS[1], updated)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'claimed', 'data', updated)
-return {1, updated}
-"""
 
 
 class HandoffQueue:
     def __init__(self, client: redis.Redis[bytes], clock: Clock | None = None) -> None:
         self._redis = client
         self._clock = clock or SystemClock()
-        self._claim = client.register_script(_CLAIM)
+        self._claim = register_lua(client, LUA / "handoffs_claim.lua")
 
     def hand_off(
         self,

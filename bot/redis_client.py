@@ -1,20 +1,22 @@
-"""The Redis connection used by tickets, callbacks and the outbox replay.
+"""The Redis connection used by tickets, callbacks and the outbox replay, and the
+Lua scripts every Redis user registers (`.lua` files beside their owners).
 
 Short timeouts on purpose: a caller is waiting on the line, and a Redis outage must
-turn into "queued to the outbox" within about a second, not hang the turn.
+turn into "queued to the outbox" within about a second, not hang the turn. This module
+knows Redis only; turning an outage into the domain's `StoreUnavailable` is
+`bot.tickets.errors.guarded`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar, Union
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Union
 
 import redis
+from redis.commands.core import Script
 
 from bot.config import settings
-from bot.tickets.errors import StoreUnavailable
 
 # The key prefix shared by everything this package stores (tickets, callbacks, queues).
 KEY_PREFIX = "hotline"
@@ -61,24 +63,11 @@ def optional_text(value: Any) -> str | None:
     return None if value is None else text(value)
 
 
-@contextmanager
-def unavailable_as_store_error() -> Iterator[None]:
-    """Turn "Redis is down" into `StoreUnavailable` (what the services know how to handle)."""
-    try:
-        yield
-    except UNAVAILABLE_ERRORS as exc:
-        raise StoreUnavailable(f"redis unavailable: {exc}") from exc
+@lru_cache(maxsize=64)
+def _lua_source(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(method: F) -> F:
-    """Decorator form of `unavailable_as_store_error`."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with unavailable_as_store_error():
-            return method(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+def register_lua(client: Any, path: Path) -> Script:
+    """The Lua script in `path`, registered with redis-py (EVALSHA; loaded on first use)."""
+    return client.register_script(_lua_source(path))

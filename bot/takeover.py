@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import redis
@@ -26,6 +27,9 @@ from bot.clock import Clock, SystemClock
 from bot.compliance import ForbiddenPhraseMatcher, default_matcher
 from bot.config import hotline_config
 from bot.handoffs import EVENTS_STREAM, HANDOFF_KEY, WAITING_INDEX, HandoffQueue
+from bot.redis_client import register_lua
+
+LUA = Path(__file__).resolve().parent / "lua"  # bot/lua: Redis scripts of bot/ modules
 
 TAKEOVER_KEY = "hotline:takeover:{conversation_id}"
 # Channels whose customer can be served live by an agent (the phone transfers calls instead).
@@ -33,46 +37,8 @@ SUPPORTED_CHANNELS = frozenset({"webchat"})
 ACTIVE, HANDED_BACK = "active", "handed_back"
 STREAM_MAXLEN = 10000
 
-# KEYS[1] take-over record; ARGV record JSON, agent. Returns {0, record} when this agent
-# took it now, {1, record} when it already had it, {2, record} when another agent has it.
-_CLAIM = """
-local raw = redis.call('GET', KEYS[1])
-if raw then
-  local current = cjson.decode(raw)
-  if current['status'] == 'active' then
-    if current['agent'] == ARGV[2] then return {1, raw} end
-    return {2, raw}
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return {0, ARGV[1]}
-"""
 
-# KEYS[1] take-over record; ARGV agent, new record JSON (or '' to delete).
-# Only the agent holding an active take-over may change it.
-_RELEASE = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local current = cjson.decode(raw)
-if current['status'] ~= 'active' or current['agent'] ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-return 1
-"""
 
-# KEYS[1] hand-off record, KEYS[2] waiting index, KEYS[3] events; ARGV id, agent, now, maxlen.
-# The hand-off is closed: off the queue, `resolved_by`/`resolved_at` added, announced.
-_RESOLVE = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-local record = cjson.decode(raw)
-record['resolved_by'] = ARGV[2]
-record['resolved_at'] = ARGV[3]
-local updated = cjson.encode(record)
-redis.call('SET', KEYS[1], updated)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'resolved', 'data', updated)
-return 1
-"""
 
 
 logger = logging.getLogger(__name__)
@@ -179,9 +145,9 @@ class TakeoverService:
         self._matcher = matcher
         self._clock = clock or SystemClock()
         self._handoffs = HandoffQueue(client, self._clock)
-        self._claim = client.register_script(_CLAIM)
-        self._release = client.register_script(_RELEASE)
-        self._resolve = client.register_script(_RESOLVE)
+        self._claim = register_lua(client, LUA / "takeover_claim.lua")
+        self._release = register_lua(client, LUA / "takeover_release.lua")
+        self._resolve = register_lua(client, LUA / "takeover_resolve.lua")
         self.max_chars = max_chars or int(
             hotline_config().dialogue.get("max_message_chars", 2000)
         )

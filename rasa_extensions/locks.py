@@ -31,6 +31,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, Optional
 
 import redis
@@ -38,47 +39,17 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.redis_client import register_lua
+
+LUA = Path(__file__).resolve().parent / "lua"  # this package's Redis scripts
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_SECONDS = 0.02
 
-# Millisecond clock of the Redis server: replicas on different hosts agree on it.
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
 
-# KEYS: queue, expiry, seq. ARGV: lifetime_ms. Returns the new ticket number.
-_ISSUE = _NOW + """
-local ticket = redis.call('INCR', KEYS[3])
-redis.call('ZADD', KEYS[1], ticket, ticket)
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), ticket)
-local keep = tonumber(ARGV[1]) + 60000
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], keep) end
-return ticket
-"""
 
-# KEYS: queue, expiry. ARGV: ticket. 1 = ours now, 0 = wait, -1 = our ticket expired.
-_ACQUIRE = _NOW + """
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-if #expired > 0 then
-  redis.call('ZREM', KEYS[1], unpack(expired))
-  redis.call('ZREM', KEYS[2], unpack(expired))
-end
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -1 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
-if first == ARGV[1] then return 1 end
-return 0
-"""
 
-# KEYS: queue, expiry, seq. ARGV: ticket. Returns the tickets still waiting.
-_RELEASE = """
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-local left = redis.call('ZCARD', KEYS[1])
-if left == 0 then redis.call('DEL', KEYS[1], KEYS[2], KEYS[3]) end
-return left
-"""
 
 
 class AtomicRedisLockStore(LockStore):
@@ -102,9 +73,9 @@ class AtomicRedisLockStore(LockStore):
             ssl=str(kwargs.get("use_ssl", False)).lower() == "true",
             socket_timeout=float(kwargs.get("socket_timeout") or 10),
         )
-        self._issue = self.red.register_script(_ISSUE)
-        self._acquire = self.red.register_script(_ACQUIRE)
-        self._release = self.red.register_script(_RELEASE)
+        self._issue = register_lua(self.red, LUA / "lock_issue.lua")
+        self._acquire = register_lua(self.red, LUA / "lock_acquire.lua")
+        self._release = register_lua(self.red, LUA / "lock_release.lua")
         super().__init__()
 
     def _keys(self, conversation_id: str) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import redis
@@ -24,7 +25,10 @@ import redis
 from bot.callbacks.model import Callback, Outcome
 from bot.callbacks.policy import CallbackPolicy
 from bot.clock import Clock
-from bot.redis_client import KEY_PREFIX, RedisClient, guarded, text
+from bot.redis_client import KEY_PREFIX, RedisClient, register_lua, text
+from bot.tickets.errors import guarded
+
+LUA = Path(__file__).resolve().parent / "lua"  # this package's Redis scripts
 
 AGENT_GROUP = "agents"
 DEDUPE_TTL_SECONDS = 30 * 24 * 3600
@@ -47,13 +51,6 @@ class DialerContext:
     policy: CallbackPolicy
 
 
-# KEYS[1] dedupe key, KEYS[2] stream; ARGV[1] ttl, ARGV[2..] field/value pairs
-_PLACE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-end
-return false
-"""
 
 
 class HumanQueueDialer:
@@ -63,7 +60,7 @@ class HumanQueueDialer:
         self._r = client
         self.stream = f"{prefix}:agent_queue"
         self._prefix = prefix
-        self._place = client.register_script(_PLACE)
+        self._place = register_lua(client, LUA / "place.lua")
 
     @classmethod
     def from_context(cls, context: DialerContext) -> HumanQueueDialer:

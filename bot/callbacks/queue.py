@@ -30,222 +30,27 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.callbacks.model import Callback, CallbackStatus, Claim
-from bot.redis_client import KEY_PREFIX, RedisClient, guarded, text
+from bot.redis_client import KEY_PREFIX, RedisClient, register_lua, text
+from bot.tickets.errors import guarded
 
-_SCHEDULE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3, #ARGV - 1))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('RPUSH', KEYS[4], ARGV[#ARGV])
-return 1
-"""
-
-# KEYS[1] due, KEYS[2] leases
-# ARGV: business now ms, lease ms, token prefix, limit, hash prefix, worker, business now iso
-_CLAIM = """
-local t = redis.call('TIME')
-local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', server_ms)) do
-  local h = ARGV[5] .. id
-  redis.call('ZREM', KEYS[2], id)
-  if redis.call('HGET', h, 'status') == 'claimed' then
-    local holder = redis.call('HGET', h, 'worker')
-    redis.call('HSET', h, 'status', 'pending', 'token', '')
-    redis.call('HINCRBY', h, 'lease_expiries', 1)
-    redis.call('ZADD', KEYS[1], redis.call('HGET', h, 'due_ms'), id)
-    redis.call('RPUSH', h .. ':log', cjson.encode({event = 'lease_expired', worker = holder,
-      at = ARGV[7]}))
-  end
-end
-local claimed = {}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
-for i, id in ipairs(ids) do
-  local h = ARGV[5] .. id
-  redis.call('ZREM', KEYS[1], id)
-  if redis.call('HGET', h, 'status') == 'pending' then
-    local token = ARGV[3] .. ':' .. i
-    redis.call('ZADD', KEYS[2], server_ms + tonumber(ARGV[2]), id)
-    redis.call('HSET', h, 'status', 'claimed', 'token', token, 'worker', ARGV[6])
-    redis.call('HINCRBY', h, 'claims', 1)
-    redis.call('RPUSH', h .. ':log', cjson.encode({event = 'claimed', worker = ARGV[6],
-      at = ARGV[7]}))
-    table.insert(claimed, id)
-    table.insert(claimed, token)
-  end
-end
-return claimed
-"""
-
-# KEYS[1] hash, KEYS[2] leases, KEYS[3] placed, KEYS[4] log; ARGV id, token, now ms, event
-_MARK_PLACED = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
-   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'placed', 'token', '', 'placed_ms', ARGV[3])
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('RPUSH', KEYS[4], ARGV[4])
-return 1
-"""
-
-# KEYS[1] hash, KEYS[2] leases, KEYS[3] due, KEYS[4] log; ARGV id, token, due ms, event
-_RELEASE = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
-   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '', 'due_ms', ARGV[3])
-redis.call('RPUSH', KEYS[4], ARGV[4])
-return 1
-"""
-
-# KEYS[1] hash, KEYS[2] leases; ARGV id, token, lease ms
-_RENEW = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'claimed'
-   or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-local t = redis.call('TIME')
-local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[2], server_ms + tonumber(ARGV[3]), ARGV[1])
-return 1
-"""
-
-# KEYS[1] hash, KEYS[2] placed, KEYS[3] due, KEYS[4] log
-# ARGV id, attempt, new status, due ms ('' unless pending), outcome, actor, note, now ms, event
-_OUTCOME = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 'missing' end
-if status ~= 'placed' then
-  if redis.call('HGET', KEYS[1], 'last_outcome_attempt') == ARGV[2] then return 'recorded' end
-  return 'not_placed'
-end
-if redis.call('HGET', KEYS[1], 'attempts') ~= ARGV[2] then return 'stale' end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'last_outcome', ARGV[5],
-  'last_outcome_attempt', ARGV[2], 'last_outcome_actor', ARGV[6], 'last_outcome_note', ARGV[7],
-  'last_outcome_ms', ARGV[8])
-if ARGV[3] == 'pending' then
-  redis.call('HSET', KEYS[1], 'due_ms', ARGV[4])
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-end
-redis.call('RPUSH', KEYS[4], ARGV[9])
-return 'ok'
-"""
-
-# KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] placed, KEYS[5] log; ARGV id, event
-_CANCEL = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'pending' and status ~= 'claimed' and status ~= 'placed' then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'cancelled', 'token', '')
-redis.call('RPUSH', KEYS[5], ARGV[2])
-return 1
-"""
+LUA = Path(__file__).resolve().parent / "lua"  # this package's Redis scripts
 
 
-# Agent holds. KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] log
-# ARGV id, agent, hold ms, token, now iso
-_AGENT_CLAIM = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing', ''} end
-local t = redis.call('TIME')
-local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local holder = redis.call('HGET', KEYS[1], 'agent') or ''
-local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
-if holder ~= '' and holder ~= ARGV[2] and held_until > server_ms then
-  return {'taken', holder}
-end
-local me = 'agent:' .. ARGV[2]
-local hold_end = server_ms + tonumber(ARGV[3])
-if status == 'pending' or status == 'claimed' then
-  local worker = redis.call('HGET', KEYS[1], 'worker') or ''
-  if status == 'claimed' and string.sub(worker, 1, 6) ~= 'agent:' then
-    return {'busy', worker}
-  end
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], hold_end, ARGV[1])
-  if status == 'pending' or worker ~= me then
-    redis.call('HSET', KEYS[1], 'status', 'claimed', 'token', ARGV[4], 'worker', me)
-    redis.call('HINCRBY', KEYS[1], 'claims', 1)
-  end
-elseif status ~= 'placed' then
-  return {'finished', status}
-end
-redis.call('HSET', KEYS[1], 'agent', ARGV[2], 'agent_until_ms', hold_end)
-redis.call('RPUSH', KEYS[4], cjson.encode({event = 'agent_claimed', actor = ARGV[2],
-  status = status, at = ARGV[5]}))
-return {'ok', ARGV[2]}
-"""
 
-# KEYS[1] hash, KEYS[2] leases, KEYS[3] placed, KEYS[4] log; ARGV id, agent, now ms, now iso
-# The agent is calling: their held callback becomes `placed` (one more attempt) unless the
-# worker placed it already. Replies {result, attempts}.
-_AGENT_ATTEMPT = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return {'missing', 0} end
-local t = redis.call('TIME')
-local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
-if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] or held_until <= server_ms then
-  return {'not_held', 0}
-end
-if status == 'claimed' then
-  if redis.call('HGET', KEYS[1], 'worker') ~= 'agent:' .. ARGV[2] then return {'busy', 0} end
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-  redis.call('HSET', KEYS[1], 'status', 'placed', 'token', '', 'placed_ms', ARGV[3])
-  local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-  redis.call('RPUSH', KEYS[4], cjson.encode({event = 'placed', worker = 'agent:' .. ARGV[2],
-    actor = ARGV[2], attempt = attempts, at = ARGV[4]}))
-  return {'ok', attempts}
-end
-if status ~= 'placed' then return {'finished', 0} end
-return {'ok', tonumber(redis.call('HGET', KEYS[1], 'attempts'))}
-"""
 
-# KEYS[1] hash, KEYS[2] due, KEYS[3] leases, KEYS[4] placed, KEYS[5] log
-# ARGV id, agent, due ms, event; a held callback may only be moved by its holder, and a
-# worker's in-flight claim not at all.
-_RESCHEDULE = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 'missing' end
-if status ~= 'pending' and status ~= 'claimed' and status ~= 'placed' then return 'finished' end
-local t = redis.call('TIME')
-local server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local holder = redis.call('HGET', KEYS[1], 'agent') or ''
-local held_until = tonumber(redis.call('HGET', KEYS[1], 'agent_until_ms') or '0') or 0
-if holder ~= '' and holder ~= ARGV[2] and held_until > server_ms then return 'taken' end
-local worker = redis.call('HGET', KEYS[1], 'worker') or ''
-if status == 'claimed' and string.sub(worker, 1, 6) ~= 'agent:' then return 'busy' end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '', 'due_ms', ARGV[3], 'agent', '',
-  'agent_until_ms', 0)
-redis.call('RPUSH', KEYS[5], ARGV[4])
-return 'ok'
-"""
 
-# KEYS[1] hash, KEYS[2] leases, KEYS[3] due, KEYS[4] log; ARGV id, agent, event
-# The holder lets go: a callback they claimed while pending goes back to `due`.
-_AGENT_RELEASE = """
-if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then return 0 end
-if redis.call('HGET', KEYS[1], 'status') == 'claimed'
-   and redis.call('HGET', KEYS[1], 'worker') == 'agent:' .. ARGV[2] then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[1], 'due_ms'), ARGV[1])
-  redis.call('HSET', KEYS[1], 'status', 'pending', 'token', '')
-end
-redis.call('HSET', KEYS[1], 'agent', '', 'agent_until_ms', 0)
-redis.call('RPUSH', KEYS[4], ARGV[3])
-return 1
-"""
+
+
+
+
+
+
+
 
 
 def to_ms(moment: datetime) -> int:
@@ -266,17 +71,17 @@ class RedisCallbackQueue:
         self._r = client
         self._tz = tz
         self._p = prefix
-        self._schedule = client.register_script(_SCHEDULE)
-        self._claim = client.register_script(_CLAIM)
-        self._mark_placed = client.register_script(_MARK_PLACED)
-        self._release = client.register_script(_RELEASE)
-        self._renew = client.register_script(_RENEW)
-        self._outcome = client.register_script(_OUTCOME)
-        self._cancel = client.register_script(_CANCEL)
-        self._agent_claim = client.register_script(_AGENT_CLAIM)
-        self._agent_attempt = client.register_script(_AGENT_ATTEMPT)
-        self._reschedule = client.register_script(_RESCHEDULE)
-        self._agent_release = client.register_script(_AGENT_RELEASE)
+        self._schedule = register_lua(client, LUA / "schedule.lua")
+        self._claim = register_lua(client, LUA / "claim.lua")
+        self._mark_placed = register_lua(client, LUA / "mark_placed.lua")
+        self._release = register_lua(client, LUA / "release.lua")
+        self._renew = register_lua(client, LUA / "renew.lua")
+        self._outcome = register_lua(client, LUA / "outcome.lua")
+        self._cancel = register_lua(client, LUA / "cancel.lua")
+        self._agent_claim = register_lua(client, LUA / "agent_claim.lua")
+        self._agent_attempt = register_lua(client, LUA / "agent_attempt.lua")
+        self._reschedule = register_lua(client, LUA / "reschedule.lua")
+        self._agent_release = register_lua(client, LUA / "agent_release.lua")
 
     @property
     def client(self) -> RedisClient:

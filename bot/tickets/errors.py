@@ -10,7 +10,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.redis_client import UNAVAILABLE_ERRORS
 
 
 class TicketError(Exception):
@@ -67,3 +73,26 @@ class StoreError(TicketError):
 
 class NotRecorded(TicketError):
     """The store was down and the outbox could not be written either."""
+
+
+@contextmanager
+def unavailable_as_store_error() -> Iterator[None]:
+    """Turn "Redis is down" into `StoreUnavailable` (what the services know how to handle)."""
+    try:
+        yield
+    except UNAVAILABLE_ERRORS as exc:
+        raise StoreUnavailable(f"redis unavailable: {exc}") from exc
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(method: F) -> F:
+    """Decorator form of `unavailable_as_store_error`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with unavailable_as_store_error():
+            return method(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -27,10 +28,10 @@ from bot.redis_client import (
     KEY_PREFIX,
     RedisClient,
     optional_text,
+    register_lua,
     text,
-    unavailable_as_store_error,
 )
-from bot.tickets.errors import StoreError, TicketNotFound
+from bot.tickets.errors import StoreError, TicketNotFound, unavailable_as_store_error
 from bot.tickets.model import (
     FEEDBACK_ID_PREFIX,
     Feedback,
@@ -40,25 +41,14 @@ from bot.tickets.model import (
 )
 from bot.tickets.store import Mutation, key_digest
 
+LUA = Path(__file__).resolve().parent / "lua"  # this package's Redis scripts
+
 IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600
 SEQUENCE_TTL_SECONDS = 400 * 24 * 3600
 _TAKEN = "!TAKEN"
 _MAX_NUMBER_ATTEMPTS = 20
 _MAX_UPDATE_ATTEMPTS = 50
 
-# KEYS[1] idempotency key, KEYS[2] record key, KEYS[3..] index zsets
-# ARGV[1] id, ARGV[2] json, ARGV[3] idempotency TTL, ARGV[4..] one score per index zset
-_INSERT = """
-local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
-if redis.call('EXISTS', KEYS[2]) == 1 then return '!TAKEN' end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2])
-for i = 3, #KEYS do
-  redis.call('ZADD', KEYS[i], ARGV[i + 1], ARGV[1])
-end
-return ARGV[1]
-"""
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -73,7 +63,7 @@ class RedisTicketStore:
     def __init__(self, client: RedisClient, prefix: str = KEY_PREFIX) -> None:
         self._r = client
         self._p = prefix
-        self._insert = client.register_script(_INSERT)
+        self._insert = register_lua(client, LUA / "insert.lua")
 
     # -- keys -------------------------------------------------------------------------------
     def ticket_key(self, number: str) -> str:
