@@ -9,8 +9,8 @@ import redis
 from bot.config import settings
 from bot.handoffs import HandoffQueue
 from bot.outcomes import ConversationOutcomes
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.service import TicketService
+from bot.wiring import build_ticket_service
 
 
 @lru_cache(maxsize=1)

@@ -26,8 +26,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.clock import Clock, SystemClock
+from bot.config import hotline_config, settings
 from bot.masking import mask_number, mask_sensitive
+from bot.redis_client import build_redis
 from bot.tickets.model import Caller, Ticket, TicketStatus
+from bot.tickets.redis_store import RedisTicketStore
 from bot.tracker_codec import decode_dialogue
 
 log = logging.getLogger("bot.retention")
@@ -46,8 +49,6 @@ class RetentionReport:
 
 
 def retention_days(config: Any = None) -> int:
-    from bot.config import hotline_config
-
     config = config or hotline_config()
     days = int((config.section("privacy") or {}).get("retention_days", DEFAULT_RETENTION_DAYS))
     if days < 1:
@@ -151,10 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="report only, change nothing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-
-    from bot.config import settings
-    from bot.redis_client import build_redis
-    from bot.tickets.redis_store import RedisTicketStore
 
     try:
         days = args.days or retention_days()

@@ -11,12 +11,11 @@ import redis
 import yaml
 
 from bot.callbacks.agents import AgentCallbacks, NoDialer, agent_hold_from_config
-from bot.callbacks.factory import attach_scheduler
 from bot.callbacks.policy import callback_policy_from_config
 from bot.config import PROJECT_ROOT, hotline_config
 from bot.handoffs import HandoffQueue
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.service import TicketService
+from bot.wiring import attach_scheduler, build_ticket_service
 from console.users import User
 
 logger = logging.getLogger("hotline.console")

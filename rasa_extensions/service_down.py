@@ -57,8 +57,8 @@ from rasa.shared.exceptions import RasaException
 from bot.conversation import Conversation
 from bot.handoffs import HandoffQueue
 from bot.redis_client import build_redis
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.from_conversation import ticket_request
+from bot.wiring import build_ticket_service
 
 logger = logging.getLogger(__name__)
 

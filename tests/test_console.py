@@ -11,7 +11,7 @@ import redis
 import requests
 
 from bot.handoffs import HandoffQueue
-from bot.tickets.factory import build_ticket_service
+from bot.wiring import build_ticket_service
 from tests.support.console import PASSWORDS, add_user, console_process, csrf_of, login
 from tests.support.processes import RedisServer
 from tests.test_tickets_fixtures import complaint

@@ -13,7 +13,6 @@ import pytest
 import redis
 import requests
 
-from bot.callbacks.factory import attach_scheduler
 from bot.callbacks.model import CallbackStatus
 from bot.callbacks.policy import callback_policy_from_config
 from bot.callbacks.scheduler import CallbackScheduler
@@ -21,8 +20,8 @@ from bot.clock import ManualClock
 from bot.config import hotline_config
 from bot.handoffs import EVENTS_STREAM, HandoffQueue
 from bot.outcomes import ConversationOutcomes
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import Ticket
+from bot.wiring import attach_scheduler, build_ticket_service
 from tests.support.console import PASSWORDS, add_user, console_process, csrf_of, login
 from tests.support.processes import RedisServer
 from tests.test_tickets_fixtures import complaint

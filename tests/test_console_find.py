@@ -16,8 +16,8 @@ import redis
 import requests
 
 from bot.clock import company_timezone
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import TicketRequest
+from bot.wiring import build_ticket_service
 from tests.support.console import PASSWORDS, add_user, console_process, login
 from tests.support.console_data import (
     CALL_PHONE,

@@ -151,12 +151,11 @@ def test_browser_claims_a_callback_records_its_outcome_and_sees_the_figures_char
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from bot.callbacks.factory import attach_scheduler
     from bot.callbacks.model import CallbackStatus
     from bot.callbacks.policy import callback_policy_from_config
     from bot.clock import ManualClock
     from bot.config import hotline_config
-    from bot.tickets.factory import build_ticket_service
+    from bot.wiring import attach_scheduler, build_ticket_service
     from tests.test_tickets_fixtures import complaint
 
     client = redis.Redis.from_url(rasa_stack.redis_url)

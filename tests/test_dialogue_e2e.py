@@ -16,7 +16,7 @@ import redis
 from bot.compliance import default_matcher
 from bot.config import settings
 from bot.handoffs import HandoffQueue
-from bot.tickets.factory import build_ticket_service
+from bot.wiring import build_ticket_service
 from tests.stack import Stack
 
 pytestmark = pytest.mark.stack

@@ -11,8 +11,8 @@ from bot.config import settings
 from bot.handoffs import HandoffQueue
 from bot.outbox import Outbox
 from bot.redis_client import build_redis
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import TicketStatus
+from bot.wiring import build_ticket_service
 from tests.stack import Stack
 
 pytestmark = pytest.mark.stack

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bot.config import settings
-from bot.tickets.factory import build_ticket_service
+from bot.wiring import build_ticket_service
 from tests.stack import Stack
 from tests.support.provider import FaithfulPhoneCall
 

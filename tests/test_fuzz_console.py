@@ -18,12 +18,11 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.callbacks.factory import attach_scheduler
 from bot.callbacks.policy import callback_policy_from_config
 from bot.clock import ManualClock
 from bot.config import hotline_config
 from bot.handoffs import HandoffQueue
-from bot.tickets.factory import build_ticket_service
+from bot.wiring import attach_scheduler, build_ticket_service
 from tests.support.console import PASSWORDS, add_user, console_process, csrf_of, login
 from tests.support.processes import RedisServer
 from tests.test_tickets_fixtures import complaint

@@ -175,7 +175,7 @@ def _worker_killed_after(redis_url: str, outbox_dir: str, applied_before_kill: i
     done = []
 
     def apply(entry: OutboxEntry) -> None:
-        tickets._apply_entry(entry)
+        tickets.replay.apply(entry)
         done.append(entry.key)
         if len(done) == applied_before_kill:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo
 import redis
 
 from bot.callbacks.dialer import AgentQueue, CallbackDialer
-from bot.callbacks.factory import attach_scheduler
 from bot.callbacks.policy import CallbackPolicy, callback_policy_from_config
 from bot.callbacks.scheduler import CallbackScheduler
 from bot.clock import ManualClock
 from bot.config import hotline_config, settings
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import TicketRequest
 from bot.tickets.service import TicketService
+from bot.wiring import attach_scheduler, build_ticket_service
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday morning inside business hours (09:00-21:00) and outside quiet hours.

@@ -17,9 +17,9 @@ from bot.callbacks.scheduler import CallbackScheduler
 from bot.clock import ManualClock
 from bot.config import ConfigError, settings
 from bot.tickets.errors import StoreError
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import CreateOutcome, FeedbackRequest, TicketStatus
 from bot.tickets.service import ESCALATION_ACTOR, TicketService
+from bot.wiring import build_ticket_service
 from tests.support.processes import RedisServer, free_port
 from tests.test_tickets_fixtures import MONDAY_10, complaint
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.callbacks.factory import build_callback_scheduler
 from bot.config import settings
 from bot.redis_client import build_redis
+from bot.wiring import build_callback_scheduler
 from channels.voice import simulator
 from channels.voice.dialer import TwilioCallbackDialer
 from channels.voice.phone import PhoneCall, Step

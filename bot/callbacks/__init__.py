@@ -1,6 +1,6 @@
 """Callbacks (HOTLINE_SPEC §4): persisted in Redis, placed by a worker through a dialer.
 
-Public entry points: `build_callback_scheduler()` (bot.callbacks.factory), the
+Public entry points: `build_callback_scheduler()` (bot.wiring), the
 `CallbackDialer` interface, and the worker `python -m bot.callbacks.worker`.
 See docs/TICKETS.md.
 """

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.callbacks.model import Outcome
 from bot.clock import company_timezone, require_aware
 from bot.config import ConfigError, HotlineConfig
 from bot.tickets.policy import parse_hhmm
@@ -64,8 +65,6 @@ def _number(section: Mapping[str, Any], key: str, default: float, minimum: float
 
 
 def callback_policy_from_config(config: HotlineConfig) -> CallbackPolicy:
-    from bot.callbacks.model import Outcome  # the codes the code knows how to act on
-
     section = config.section("callbacks")
     quiet = section.get("quiet_hours") or {}
     codes = frozenset(str(c) for c in section.get("outcome_codes") or [o.value for o in Outcome])

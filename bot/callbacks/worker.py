@@ -23,10 +23,12 @@ from types import FrameType
 
 from bot.callbacks.model import Placement
 from bot.callbacks.scheduler import CallbackScheduler
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import ConfigError, settings
-from bot.redis_client import UNAVAILABLE_ERRORS
+from bot.redis_client import UNAVAILABLE_ERRORS, build_redis
 from bot.tickets.errors import StoreUnavailable
 from bot.tickets.service import TicketService
+from bot.wiring import build_callback_scheduler  # the process entry point wires the services
 
 log = logging.getLogger("bot.callbacks.worker")
 
@@ -128,10 +130,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    from bot.callbacks.factory import build_callback_scheduler
-    from bot.clock import Clock, OffsetClock, SystemClock
-    from bot.redis_client import build_redis
-
     try:
         clock: Clock = SystemClock()
         if args.clock_start:

@@ -1,12 +1,10 @@
 """Tickets (HOTLINE_SPEC §3): model, validation, severity/SLA, storage and the service.
 
-Public entry points: `build_ticket_service()` (bot.tickets.factory) and `TicketService`.
+Public entry points: `build_ticket_service()` (bot.wiring) and `TicketService`.
 See docs/TICKETS.md.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from bot.tickets.errors import (
     FieldError,
@@ -50,21 +48,6 @@ __all__ = [
     "TicketError",
     "TicketNotFound",
     "TicketRequest",
-    "TicketService",
     "TicketStatus",
     "ValidationFailed",
-    "build_ticket_service",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported lazily: the service and factory pull in the callback package.
-    if name == "TicketService":
-        from bot.tickets.service import TicketService
-
-        return TicketService
-    if name == "build_ticket_service":
-        from bot.tickets.factory import build_ticket_service
-
-        return build_ticket_service
-    raise AttributeError(name)

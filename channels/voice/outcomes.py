@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Optional, Protocol
 
 from bot.callbacks.scheduler import CallbackNotFound, CallbackStateError
+from bot.wiring import build_callback_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +28,8 @@ class OutcomeSink(Protocol):
     async def __call__(self, callback_id: str, outcome: str, attempt: Optional[int]) -> None: ...
 
 
-def _default_scheduler() -> Any:
-    from bot.callbacks.factory import build_callback_scheduler
-
-    return build_callback_scheduler()
-
-
 class SchedulerOutcomes:
-    def __init__(self, build: Callable[[], Any] = _default_scheduler) -> None:
+    def __init__(self, build: Callable[[], Any] = build_callback_scheduler) -> None:
         self._build = build
         self._scheduler: Any = None
         self._lock = threading.Lock()

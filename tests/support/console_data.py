@@ -13,14 +13,13 @@ from typing import Any
 
 import redis
 
-from bot.callbacks.factory import attach_scheduler
 from bot.callbacks.policy import callback_policy_from_config
 from bot.clock import ManualClock, company_timezone
 from bot.config import hotline_config
 from bot.handoffs import HandoffQueue
 from bot.outcomes import ConversationOutcomes
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import TicketRequest
+from bot.wiring import attach_scheduler, build_ticket_service
 
 WEB = "7f3a9c2e-5d41-4b8e-9a06-1c2d3e4f5a6b"  # a web chat session id
 PHONE_CALL = "CA8f14e45fceea167a5a36dedd4bea2543"  # a phone call's CallSid

@@ -20,9 +20,9 @@ from typing import Any
 import redis
 
 from bot.config import settings
-from bot.tickets.factory import build_ticket_service
 from bot.tickets.model import Ticket, TicketRequest, TicketStatus
 from bot.tickets.service import TicketService
+from bot.wiring import build_ticket_service
 from tests.stack import Stack
 from tests.support.conversations.checks import (
     Line,
