@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import dialogue_setting, utter
+from actions.support import dialogue_settings, utter
 from bot.backend import BusinessBackend, JsonBusinessBackend
 from bot.config import hotline_config
 
@@ -28,7 +28,7 @@ def backend() -> BusinessBackend:
 
 
 def hold_threshold_s() -> float:
-    return float(dialogue_setting("hold_after_ms", 1500)) / 1000
+    return dialogue_settings().hold_after_s
 
 
 # What each lookup contributes to its response.
@@ -68,9 +68,9 @@ class ActionAnswerBusiness(Action):
             utter(dispatcher, "utter_how_can_i_help")
             return []
         served = [SlotSet("served", True)]
-        lookup = spec.get("lookup")
+        lookup = spec.lookup
         if not lookup:
-            utter(dispatcher, spec["response"])
+            utter(dispatcher, spec.response)
             return served
         number = str(tracker.get_slot("order_number") or "")
         started = time.monotonic()
@@ -82,7 +82,7 @@ class ActionAnswerBusiness(Action):
         if order is None:
             utter(dispatcher, "utter_order_not_found", order_number=number or None)
             return [SlotSet("order_number", None)]
-        utter(dispatcher, spec["response"], order_number=order.order_number,
+        utter(dispatcher, spec.response, order_number=order.order_number,
               **LOOKUP_VALUES[lookup](order))
         # The next lookup asks for its number again, unless a form set aside (a complaint
         # about this order) still needs it.

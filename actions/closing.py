@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.support import channel_of, control, dialogue_setting, latest_intent, latest_text
+from actions.support import channel_of, control, dialogue_settings, latest_intent, latest_text
 from bot.language.ratings import bare_score
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ActionEndConversation(Action):
         reason = END_REASONS.get(latest_intent(tracker) or "", "goodbye")
         channel = channel_of(tracker)
         hangup_after = (
-            int(dialogue_setting("scripted_hangup_after_s", 5))
+            dialogue_settings().scripted_hangup_after_s
             if reason in SCRIPTED_HANGUP_REASONS else None
         )
         control(dispatcher, "end", reason=reason, hangup_after_s=hangup_after)

@@ -29,11 +29,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import dialogue_setting, latest_intent, latest_text, order_number_in, utter
+from actions.support import dialogue_settings, latest_intent, latest_text, order_number_in, utter
 from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.conversation import NOT_GIVEN
-from bot.dialogue.config import current_repair_config
 from bot.language import names
 from bot.language.numbers import (
     ANSWER_ORDER_CUES,
@@ -50,12 +49,11 @@ from bot.language.timeslots import ANY_TIME, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
-MAX_CALLBACK_DAYS = 30
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
     """王先生 / 王女士, or 王先生(女士) while the title is unknown (manual 000:614)."""
-    return names.address_form(surname, title, dialogue_setting('default_address', '先生(女士)'))
+    return names.address_form(surname, title, dialogue_settings().default_address)
 
 
 def given(value: Any) -> bool:
@@ -139,7 +137,7 @@ class FormReading(FormValidationAction):
     def name(self) -> str: ...
 
     def _optional(self) -> frozenset[str]:
-        spec = current_repair_config().form(self.form_name())
+        spec = hotline_config().repair.form(self.form_name())
         return spec.optional if spec else frozenset()
 
     # --- reading -----------------------------------------------------------------
@@ -314,7 +312,8 @@ class FormReading(FormValidationAction):
         if parsed is None or not isinstance(parsed, type(now)):
             utter(dispatcher, "utter_invalid_callback_time")
             return {"callback_time": None}
-        if parsed < now - timedelta(hours=1) or parsed > now + timedelta(days=MAX_CALLBACK_DAYS):
+        ahead = timedelta(days=hotline_config().callbacks.max_days_ahead)
+        if parsed < now - timedelta(hours=1) or parsed > now + ahead:
             utter(dispatcher, "utter_invalid_callback_time")
             return {"callback_time": None}
         return {"callback_time": str(value)[:100]}
@@ -352,7 +351,7 @@ class ValidateComplaintForm(FormReading):
     ) -> list[str]:
         """The domain's slots, plus order number / address where the category needs them."""
         category = tracker.get_slot("complaint_category")
-        extra = hotline_config().section("complaint_extra_slots").get(category) or []
+        extra = hotline_config().complaints.extra_slots.get(category) or ()
         slots = list(domain_slots)
         position = slots.index("callback_time") if "callback_time" in slots else len(slots)
         for slot in extra:
@@ -362,7 +361,7 @@ class ValidateComplaintForm(FormReading):
         return slots
 
     def readable_slots(self, domain: DomainDict) -> list[str]:
-        extra = hotline_config().section("complaint_extra_slots").values()
+        extra = hotline_config().complaints.extra_slots.values()
         return list(dict.fromkeys([*self.domain_slots(domain),
                                    *(slot for slots in extra for slot in slots or [])]))
 
@@ -389,10 +388,7 @@ class ValidateComplaintForm(FormReading):
         entity = message.entities.get("complaint_category")
         if entity:
             return entity
-        for category, words in hotline_config().section("complaint_category_words").items():
-            if any(str(word) in message.text for word in words or []):
-                return str(category)
-        return None
+        return hotline_config().complaints.category_of(message.text)
 
     def bare_complaint_category(self, message: CallerMessage, tracker: Tracker) -> str:
         return "other"

@@ -49,10 +49,6 @@ def occurrence_count(intents: list[str], intent: str, consecutive: bool) -> int:
     return count
 
 
-def stage_for(stages: list[str], count: int) -> str:
-    return stages[min(max(count, 1), len(stages)) - 1]
-
-
 class LadderStep(Action, metaclass=ABCMeta):
     """Move one ladder (hotline.yml `ladders.<ladder>`) to the stage this turn reaches.
 
@@ -69,14 +65,13 @@ class LadderStep(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        spec = hotline_config().section("ladders")[self.ladder]
-        intent = str(spec.get("intent", self.ladder))
-        if spec.get("count") == "form_refusals":
+        ladder = hotline_config().repair.ladders[self.ladder]
+        if ladder.count == "form_refusals":
             count = consecutive_refusals(tracker.events)
         else:
             intents = user_intents_this_session(tracker.events)
-            count = occurrence_count(intents, intent, spec.get("count") != "session")
-        return [SlotSet(spec["slot"], stage_for(list(spec["stages"]), count))]
+            count = occurrence_count(intents, ladder.intent, ladder.count != "session")
+        return [SlotSet(ladder.slot, ladder.stage_for(count))]
 
 
 class ActionLadderAngry(LadderStep):

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import utter
 from actions.tickets import file_ticket
-from bot.dialogue.config import current_repair_config
+from bot.config import hotline_config
 from bot.tickets.errors import TicketError
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def leave_form_events() -> list[EventType]:
 
 def worth_keeping(tracker: Tracker) -> bool:
     """Did the caller say enough, in the active form or one set aside, to file a ticket?"""
-    config = current_repair_config()
+    config = hotline_config().repair
     for name in (tracker.active_loop_name, tracker.get_slot(FORM_ASIDE_SLOT)):
         spec = config.form(name)
         if spec and any(tracker.get_slot(slot) for slot in spec.keeps_ticket_when):

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import dialogue_setting, utter
+from actions.support import dialogue_settings, utter
 from bot.config import hotline_config
 from bot.conversation import SESSION_METADATA_SLOT
 from bot.dialogue.planner import OPENED_ON_CONNECT
@@ -31,7 +31,7 @@ class ActionSessionStart(Action):
         events: list[EventType] = [SessionStarted()]
         events += [SlotSet(name, value) for name, value in company.items()]
         events.append(SlotSet("channel", channel if channel in KNOWN_CHANNELS else "rest"))
-        events.append(SlotSet("address_as", dialogue_setting("default_address", "先生(女士)")))
+        events.append(SlotSet("address_as", dialogue_settings().default_address))
         # Web chat and phone say the opening line when the caller connects, before the
         # caller's first message (which is then not answered by the opening alone).
         events.append(SlotSet(OPENED_ON_CONNECT, bool(metadata.get(OPENED_ON_CONNECT))))

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.compliance import default_matcher
 from bot.config import hotline_config
+from bot.config.dialogue import DialogueSettings
 from bot.conversation import Conversation
 from bot.language.numbers import order_number_in as order_number_in
 
@@ -55,8 +56,9 @@ def channel_of(tracker: Tracker) -> str:
     return conversation_of(tracker).channel
 
 
-def dialogue_setting(name: str, default: Any) -> Any:
-    return hotline_config().dialogue.get(name, default)
+def dialogue_settings() -> DialogueSettings:
+    """hotline.yml `dialogue:` (typed, defaults in bot/config/dialogue.py)."""
+    return hotline_config().dialogue
 
 
 def count_slot(tracker: Tracker, name: str) -> int:

@@ -15,7 +15,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.support import channel_of, conversation_of, dialogue_setting, latest_text, utter
+from actions.support import channel_of, conversation_of, dialogue_settings, latest_text, utter
 from bot.tickets import from_conversation
 from bot.tickets.errors import TicketError, ValidationFailed
 from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest
@@ -35,7 +35,7 @@ def turn_key(tracker: Tracker, purpose: str) -> str:
 
 
 def promised_text(ticket: Ticket) -> str:
-    fmt = str(dialogue_setting("promised_time_format", "%m月%d日 %H:%M"))
+    fmt = dialogue_settings().promised_time_format
     moment = ticket.promised_at
     return moment.strftime(fmt) if moment else ""
 

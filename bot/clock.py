@@ -14,9 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, HotlineConfig, hotline_config
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from bot.config import HotlineConfig, hotline_config
 
 
 @runtime_checkable
@@ -28,12 +26,7 @@ class Clock(Protocol):
 
 def company_timezone(config: HotlineConfig | None = None) -> ZoneInfo:
     """The timezone named by hotline.yml `business_hours.timezone`."""
-    section = (config or hotline_config()).section("business_hours")
-    name = str(section.get("timezone") or DEFAULT_TIMEZONE)
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(f"hotline.yml: unknown business_hours.timezone '{name}'") from exc
+    return (config or hotline_config()).business_hours.timezone
 
 
 def require_aware(moment: datetime, what: str = "datetime") -> datetime:

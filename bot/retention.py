@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.clock import Clock, SystemClock
-from bot.config import hotline_config, settings
+from bot.config import HotlineConfig, hotline_config, settings
 from bot.masking import mask_number, mask_sensitive
 from bot.redis_client import build_redis
 from bot.tickets.model import Caller, Ticket, TicketStatus
@@ -35,7 +35,6 @@ from bot.tracker_codec import decode_dialogue
 
 log = logging.getLogger("bot.retention")
 
-DEFAULT_RETENTION_DAYS = 180
 TRACKER_PATTERN = "hotline:tracker:*"
 MAX_CLOSED_TICKETS = 1_000_000
 
@@ -48,12 +47,9 @@ class RetentionReport:
     skipped: list[str] = field(default_factory=list)  # unreadable transcripts, left alone
 
 
-def retention_days(config: Any = None) -> int:
-    config = config or hotline_config()
-    days = int((config.section("privacy") or {}).get("retention_days", DEFAULT_RETENTION_DAYS))
-    if days < 1:
-        raise ValueError(f"privacy.retention_days must be at least 1, not {days}")
-    return days
+def retention_days(config: HotlineConfig | None = None) -> int:
+    """hotline.yml `privacy.retention_days` (checked when the configuration is read)."""
+    return (config or hotline_config()).privacy.retention_days
 
 
 def last_activity(raw: str | bytes) -> datetime | None:

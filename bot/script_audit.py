@@ -84,18 +84,12 @@ class HangupRule:
 
 def hangup_rule_from_config(config: HotlineConfig) -> HangupRule:
     """hotline.yml `telephony.ending` (the same values the phone channel waits for)."""
-    ending = config.section("telephony").get("ending") or {}
-    default = HangupRule()
-    try:
-        return HangupRule(
-            goodbye_wait_s=float(ending.get("goodbye_wait_s", default.goodbye_wait_s)),
-            scripted_wait_s=float(ending.get("hangup_after_s", default.scripted_wait_s)),
-            scripted_reasons=frozenset(
-                str(r) for r in ending.get("scripted_reasons", default.scripted_reasons)
-            ),
-        )
-    except (TypeError, ValueError):
-        return default
+    telephony = config.telephony
+    return HangupRule(
+        goodbye_wait_s=float(telephony.goodbye_wait_s),
+        scripted_wait_s=float(telephony.hangup_after_s),
+        scripted_reasons=frozenset(telephony.scripted_reasons),
+    )
 
 
 # Call statuses after which a phone call is over (the provider's terminal statuses).

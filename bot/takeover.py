@@ -148,9 +148,7 @@ class TakeoverService:
         self._claim = register_lua(client, LUA / "takeover_claim.lua")
         self._release = register_lua(client, LUA / "takeover_release.lua")
         self._resolve = register_lua(client, LUA / "takeover_resolve.lua")
-        self.max_chars = max_chars or int(
-            hotline_config().dialogue.get("max_message_chars", 2000)
-        )
+        self.max_chars = max_chars or hotline_config().dialogue.max_message_chars
 
     @property
     def matcher(self) -> ForbiddenPhraseMatcher:

@@ -21,7 +21,7 @@ class InputRejected(ValueError):
 
 
 def max_message_chars() -> int:
-    return int(hotline_config().dialogue.get("max_message_chars", 2000))
+    return hotline_config().dialogue.max_message_chars
 
 
 def clean_text(value: Any) -> str:

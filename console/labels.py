@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bot.config import ConfigError, HotlineConfig, hotline_config
+from bot.config import HotlineConfig, hotline_config
 
 FALLBACK = "其他"
 CATEGORY = "category"  # ticket categories: hotline.yml complaint_categories
@@ -56,14 +56,7 @@ class Labels:
 
 
 def labels_from_config(config: HotlineConfig) -> Labels:
-    raw = config.section("console").get("labels") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError("hotline.yml: console.labels must be a mapping of mappings")
-    kinds: dict[str, dict[str, str]] = {}
-    for kind, table in raw.items():
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"hotline.yml: console.labels.{kind} must be a mapping")
-        kinds[str(kind)] = {str(k): str(v) for k, v in table.items()}
+    kinds = {kind: dict(table) for kind, table in config.console.labels.items()}
     kinds[CATEGORY] = dict(config.complaint_categories)
     return Labels(kinds)
 

@@ -9,13 +9,11 @@ Names are hashed into the key: any string a client sends is a safe, short key.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import redis
 
-from bot.config import ConfigError
+from bot.config import HotlineConfig
 
 KEY = "hotline:console:login_failures:{kind}:{digest}"
 
@@ -26,16 +24,10 @@ class LoginLimit:
     window_s: int = 900
 
 
-def login_limit_from_config(section: Mapping[str, Any]) -> LoginLimit:
+def login_limit_from_config(config: HotlineConfig) -> LoginLimit:
     """hotline.yml `console.login_limit` ({max_failures, window_s})."""
-    raw = section.get("login_limit") or {}
-    try:
-        limit = LoginLimit(int(raw.get("max_failures", 5)), int(raw.get("window_s", 900)))
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError("hotline.yml: console.login_limit needs whole numbers") from exc
-    if limit.max_failures < 1 or limit.window_s < 1:
-        raise ConfigError("hotline.yml: console.login_limit values must be at least 1")
-    return limit
+    console = config.console
+    return LoginLimit(console.login_max_failures, console.login_window_s)
 
 
 def _key(kind: str, value: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import redis
 import yaml
 
-from bot.callbacks.agents import AgentCallbacks, NoDialer, agent_hold_from_config
+from bot.callbacks.agents import AgentCallbacks, NoDialer
 from bot.callbacks.policy import callback_policy_from_config
 from bot.config import PROJECT_ROOT, hotline_config
 from bot.handoffs import HandoffQueue
@@ -43,7 +43,7 @@ class Services:
                                          policy=callback_policy_from_config(config),
                                          dialer=NoDialer())
             self._callbacks = AgentCallbacks(
-                scheduler, hold=agent_hold_from_config(config.callbacks),
+                scheduler, hold=config.callbacks.agent_hold,
                 hours=tickets.policy.hours, limits=tickets.policy.limits)
         return self._callbacks
 

@@ -21,7 +21,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.config import current_repair_config
+from bot.config import hotline_config
 from bot.dialogue.planner import next_step
 from rasa_extensions.turns import caller_turn, turn_progress
 
@@ -70,7 +70,7 @@ class ConversationRepairPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        step = next_step(caller_turn(tracker), turn_progress(tracker), current_repair_config())
+        step = next_step(caller_turn(tracker), turn_progress(tracker), hotline_config().repair)
         if step is None:
             return self._prediction(probabilities)
         if step.action not in domain.action_names_or_texts:

@@ -246,7 +246,7 @@ def test_the_bot_may_hang_up_first_only_after_its_closing_line_and_the_wait() ->
 
 def test_the_hangup_rule_comes_from_the_telephony_ending_settings() -> None:
     rule = hangup_rule_from_config(hotline_config())
-    ending = hotline_config().section("telephony")["ending"]
+    ending = hotline_config().raw["telephony"]["ending"]
     assert rule.goodbye_wait_s == ending["goodbye_wait_s"]
     assert rule.scripted_wait_s == ending["hangup_after_s"]
     assert rule.scripted_reasons == frozenset(ending["scripted_reasons"])

@@ -44,14 +44,17 @@ def handoff_reasons() -> set[str]:
                     intent = step["intent"]
                 elif step.get("action") == "action_handoff" and intent:
                     reasons.add("repeated_nomatch" if intent == "nlu_fallback" else intent)
-    source = (PROJECT_ROOT / "channels" / "service_down.py").read_text(encoding="utf-8")
+    source = (PROJECT_ROOT / "rasa_extensions" / "service_down.py").read_text(encoding="utf-8")
     reasons.update(re.findall(r'^HANDOFF_REASON = "(\w+)"', source, re.M))
     return reasons | {"request_human"}  # action_handoff's default
 
 
 def callback_events() -> set[str]:
-    """Every event name the callback queue writes into a callback's log."""
-    source = (PROJECT_ROOT / "bot" / "callbacks" / "queue.py").read_text(encoding="utf-8")
+    """Every event name the callback queue writes into a callback's log (in Python and in
+    its Lua scripts)."""
+    folder = PROJECT_ROOT / "bot" / "callbacks"
+    source = "\n".join(p.read_text(encoding="utf-8")
+                       for p in [folder / "queue.py", *sorted((folder / "lua").glob("*.lua"))])
     return set(re.findall(r'_event\(\s*"(\w+)"', source)) | set(
         re.findall(r"event = '(\w+)'", source))
 
@@ -61,11 +64,11 @@ def test_every_code_the_project_writes_has_a_label() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     _labelled("ticket_status", {s.value for s in TicketStatus})
     _labelled("severity", {s.value for s in Severity})
-    _labelled("tier", set(config.sla["escalation_tiers"]))
+    _labelled("tier", set(config.sla.escalation_tiers))
     _labelled("channel", {c.value for c in Channel})
     _labelled("role", set(ROLES))
     _labelled("callback_status", {s.value for s in CallbackStatus})
-    _labelled("callback_outcome", set(config.callbacks["outcome_codes"]))
+    _labelled("callback_outcome", set(config.callbacks.outcome_codes))
     _labelled("callback_event", callback_events())
     _labelled("callback_kind", {"complaint", "follow_up"})
     _labelled("handoff_reason", handoff_reasons())

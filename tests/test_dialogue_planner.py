@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue.config import current_repair_config
+from bot.config import hotline_config
 from bot.dialogue.planner import (
     LISTEN,
     REJECTED,
@@ -27,7 +27,7 @@ def play(turn: CallerTurn, slots: Mapping[str, Any] | None = None,
          rejected: str | None = None) -> list[str]:
     """The actions the planner runs for one turn (until listen, or until it lets the
     rules decide: then '<rules>'). `effects`: slots an action sets when it runs."""
-    config = current_repair_config()
+    config = hotline_config().repair
     state = dict(slots or {})
     done: list[str] = [REJECTED + rejected] if rejected else []
     ran: list[str] = []
@@ -194,7 +194,7 @@ def test_when_no_rule_applies_the_no_match_ladder_plays_on() -> None:
 
 
 def play_from(turn: CallerTurn, done: list[str], slots: dict[str, Any]) -> list[str]:
-    config = current_repair_config()
+    config = hotline_config().repair
     ran: list[str] = []
     while True:
         step = next_step(turn, TurnProgress(done=tuple(done + ran), slots=slots), config)
@@ -218,7 +218,7 @@ def test_every_intent_is_handled_by_a_rule_a_story_or_the_repair_configuration()
         text = path.read_text(encoding="utf-8")
         used.update(line.split("intent:")[1].strip() for line in text.splitlines()
                     if "intent:" in line)
-    config = current_repair_config()
+    config = hotline_config().repair
     configured = (
         config.cancel | config.goodbye | config.human | config.repeat | config.louder
         | config.greet | config.hangup | config.answers | config.no_more | config.go_ahead

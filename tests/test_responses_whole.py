@@ -47,12 +47,14 @@ def test_a_response_that_cannot_be_said_whole_is_not_sent() -> None:
 
 
 def test_every_response_can_be_said_whole_from_its_slots_and_the_values_actions_pass() -> None:
-    """Each `{value}` a response names is a slot of the domain or a value some action
-    passes (by name, in actions/); a typo would leave a blank forever."""
+    """Each `{value}` a response names is a slot of the domain or a value some action or
+    channel passes (by name, in actions/ or channels/: the channels' own lines);
+    a typo would leave a blank forever."""
     domain = Domain.load(str(ROOT / "domain.yml"))
     slots = {slot.name for slot in domain.slots}
     action_source = "\n".join(p.read_text(encoding="utf-8")
-                              for p in (ROOT / "actions").glob("*.py"))
+                              for folder in ("actions", "channels")
+                              for p in (ROOT / folder).rglob("*.py"))
     for name, variants in domain.responses.items():
         for variant in variants:
             for value in placeholders(str(variant.get("text") or "")):

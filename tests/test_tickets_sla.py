@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.callbacks.policy import QuietHours, callback_policy_from_config
-from bot.config import ConfigError, HotlineConfig, hotline_config
+from bot.config import ConfigError, HotlineConfig, hotline_config, parse_hotline_config
 from bot.tickets.business_time import BusinessHours
 from bot.tickets.errors import ValidationFailed
 from bot.tickets.model import Severity, Ticket, format_ticket_number, normalize_ticket_number
@@ -42,7 +42,7 @@ def config_with(**sections: Any) -> HotlineConfig:
     raw = copy.deepcopy(dict(base.raw))
     for name, value in sections.items():
         raw[name] = {**raw.get(name, {}), **value}
-    return HotlineConfig(company=base.company, raw=raw)
+    return parse_hotline_config(raw)
 
 
 # -- business time --------------------------------------------------------------------------

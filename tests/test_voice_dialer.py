@@ -30,6 +30,7 @@ from bot.callbacks.queue import RedisCallbackQueue
 from bot.callbacks.scheduler import CallbackScheduler
 from bot.clock import ManualClock
 from bot.config import hotline_config
+from channels.lines import DomainLines
 from channels.voice.config import VoiceConfig
 from channels.voice.dialer import TwilioCallbackDialer, e164
 from channels.voice.outbound import CallbackCalls
@@ -250,7 +251,8 @@ def test_callback_reached_but_no_agent(cfg: VoiceConfig, redis_url: str,
         busy = await calls.handoff_return(outbound(call, action, QueueResult="error"))
         root = ET.fromstring(busy.body)
         assert [v.tag for v in root] == ["Say", "Pause", "Redirect"]
-        assert "".join(root[0].itertext()) == cfg.callback.agents_busy
+        assert "".join(root[0].itertext()) == DomainLines("phone").text(
+            "utter_callback_agents_busy")
         assert outcomes.recorded == [("T-9-first", "reached_unresolved", 1)]
         await call.hooks.store.close()
 

@@ -10,7 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.compliance import default_matcher
-from channels.voice.config import HandoffConfig, VoiceConfig
+from bot.config.telephony import HandoffConfig
+from channels.lines import DomainLines
+from channels.voice.config import VoiceConfig
 from channels.voice.handoff import render_handoff
 from channels.voice.messages import Control, plan_messages
 from channels.voice.state import CallState
@@ -36,6 +38,9 @@ def says(element: ET.Element) -> list[str]:
     return ["".join(s.itertext()) for s in element.iter("Say")]
 
 
+LINES = DomainLines("phone")  # the channel's own lines (domain.yml)
+
+
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
@@ -45,7 +50,8 @@ def end(reason: str, **data: object) -> dict[str, object]:
 
 
 def test_opening_turn_speaks_inside_a_zh_cn_speech_and_keypad_gather(cfg: VoiceConfig) -> None:
-    plan = plan_messages([{"text": OPENING, "utter_action": "utter_opening"}], cfg, True)
+    plan = plan_messages([{"text": OPENING, "utter_action": "utter_opening"}], cfg, True,
+                         notice=LINES.text("utter_recording_notice"))
     root = parse(render_listen(plan.spoken, CallState(turn=1), cfg, URLS))
     assert [v.tag for v in root] == ["Gather", "Redirect"]
     gather = root[0]
@@ -58,14 +64,15 @@ def test_opening_turn_speaks_inside_a_zh_cn_speech_and_keypad_gather(cfg: VoiceC
     assert gather.get("profanityFilter") == "false"
     assert "优品商城" in gather.get("hints", "").split(",")
     assert query_of(gather.get("action", ""))["t"] == "1"
-    assert says(gather) == [OPENING, cfg.recording_notice]  # notice follows the opening
+    assert says(gather) == [OPENING, LINES.text("utter_recording_notice")]  # after the opening
     for say in gather.iter("Say"):
         assert (say.get("language"), say.get("voice")) == ("zh-CN", cfg.voice)
     assert root[1].text == gather.get("action")
 
 
 def test_no_recording_notice_after_other_lines(cfg: VoiceConfig) -> None:
-    plan = plan_messages([{"text": "对不起,请稍等。", "utter_action": "utter_hold"}], cfg, False)
+    plan = plan_messages([{"text": "对不起,请稍等。", "utter_action": "utter_hold"}], cfg, False,
+                         notice=LINES.text("utter_recording_notice"))
     assert [s.text for s in plan.spoken] == ["对不起,请稍等。"]
 
 
@@ -210,9 +217,11 @@ def test_handoff_to_a_number_whispers_the_packet(cfg: VoiceConfig) -> None:
 
 def test_channel_prompts_contain_no_forbidden_phrase(cfg: VoiceConfig) -> None:
     matcher = default_matcher()
-    lines = [cfg.recording_notice, cfg.technical_error, cfg.handoff.whisper,
-             cfg.callback.opening, cfg.callback.connecting, cfg.callback.not_convenient,
-             cfg.callback.wrong_number, cfg.callback.no_reply, cfg.callback.agents_busy]
+    responses = ["utter_recording_notice", "utter_technical_error", "utter_callback_opening",
+                 "utter_callback_connecting", "utter_callback_not_convenient",
+                 "utter_callback_wrong_number", "utter_callback_no_reply",
+                 "utter_callback_agents_busy"]
+    lines = [cfg.handoff.whisper, *(LINES.text(name) for name in responses)]
     for line in lines:
         assert line, "every channel prompt is configured"
         matcher.check(line)

@@ -16,6 +16,7 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
+from channels.lines import DomainLines
 from channels.voice.config import VoiceConfig
 from channels.voice.store import CallStore
 from channels.voice.twiml import Urls
@@ -64,6 +65,9 @@ class ScriptedDialogue:
 def run(make: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(make())
 
+
+# What the channel says itself: domain.yml responses for the phone (channels/lines.py).
+LINES = DomainLines("phone")
 
 @pytest.fixture()
 def redis_url(redis_client: redis.Redis[bytes], redis_server: RedisServer) -> str:
@@ -166,7 +170,7 @@ def test_a_call_opens_with_the_opening_and_caller_metadata(cfg: VoiceConfig,
         call, dialogue = Call(hooks), ScriptedDialogue()
         first = await call.post(dialogue, CallStatus="ringing")
         assert verbs(first) == ["Gather", "Redirect"]
-        assert spoken(first) == [OPENING["text"], cfg.recording_notice]
+        assert spoken(first) == [OPENING["text"], LINES.text("utter_recording_notice")]
         sid, meta = dialogue.started[0]
         assert sid == call.sid
         assert meta == {"channel": "phone", "caller_phone": "+8613912345678",
@@ -313,7 +317,7 @@ def test_failures_become_an_apology_then_a_person(cfg: VoiceConfig, redis_url: s
         for _ in range(cfg.max_technical_errors):
             sorry = await call.post(dialogue, SpeechResult="查订单", Confidence="0.9")
             assert verbs(sorry) == ["Gather", "Redirect"]
-            assert spoken(sorry) == [cfg.technical_error]
+            assert spoken(sorry) == [LINES.text("utter_technical_error")]
         person = await call.post(dialogue, SpeechResult="查订单", Confidence="0.9")
         assert verbs(person) == ["Say", "Enqueue"]
         assert (await hooks.store.call(call.sid))["handoff_reason"] == "technical_error"
@@ -328,7 +332,7 @@ def test_a_turn_without_any_answer_is_not_dead_air(cfg: VoiceConfig, redis_url: 
         call, dialogue = Call(hooks), ScriptedDialogue(lambda text: [])
         await call.post(dialogue, CallStatus="ringing")
         answer = await call.post(dialogue, SpeechResult="查订单", Confidence="0.9")
-        assert spoken(answer) == [cfg.technical_error]
+        assert spoken(answer) == [LINES.text("utter_technical_error")]
         await hooks.store.close()
 
     run(scenario)

@@ -11,6 +11,7 @@ import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
 from bot.config import hotline_config, settings
+from channels.lines import DomainLines
 from channels.payloads import allowed, as_caller_text, button_payloads
 from channels.webchat import protocol
 from channels.webchat.config import WebchatConfig, load_webchat_config
@@ -214,13 +215,15 @@ def test_allowed_origins_come_from_the_environment() -> None:
 
 def test_configuration_comes_from_hotline_yml() -> None:
     config = load_webchat_config()
-    raw = hotline_config()
-    assert config.max_message_chars == raw.dialogue["max_message_chars"]
-    assert config.idle_timeout_s == raw.dialogue["webchat_idle_timeout_s"]
-    assert config.max_messages_per_second == raw.webchat["max_messages_per_second"]
-    assert config.hotline_number == raw.company.hotline_number
-    assert "2000" in config.refusal(protocol.TOO_LONG)
-    assert config.hotline_number in config.refusal(protocol.UNAVAILABLE)
+    raw = hotline_config().raw
+    assert config.max_message_chars == raw["dialogue"]["max_message_chars"]
+    assert config.idle_timeout_s == raw["dialogue"]["webchat_idle_timeout_s"]
+    assert config.max_messages_per_second == raw["webchat"]["max_messages_per_second"]
+    assert config.hotline_number == raw["company"]["hotline_number"]
+    lines = DomainLines("webchat")  # the channel's refusals are domain.yml responses
+    assert "2000" in config.refusal(protocol.TOO_LONG, lines)
+    assert config.hotline_number in config.refusal(protocol.UNAVAILABLE, lines)
+    assert config.refusal(protocol.INVALID_PAYLOAD, lines) == lines.text("utter_webchat_invalid")
     public = config.public()
     assert "allowed_origins" not in public and "messages" not in public
 
@@ -306,7 +309,9 @@ def test_no_ui_text_contains_a_forbidden_phrase() -> None:
     """The service taboo phrases (HOTLINE_SPEC 6) are not in the widget or the refusals."""
     source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     ui_strings = re.findall(r'"([^"]*[\u4e00-\u9fff][^"]*)"', source)
-    ui_strings += list(load_webchat_config().messages.values())
+    lines, config = DomainLines("webchat"), load_webchat_config()
+    ui_strings += [config.refusal(code, lines) for code in
+                   (protocol.TOO_LONG, protocol.RATE_LIMITED, protocol.UNAVAILABLE, "other")]
     assert ui_strings
     for phrase in hotline_config().forbidden_phrases:
         offending = [s for s in ui_strings if phrase in s]

@@ -9,14 +9,12 @@ for the dialer's outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.callbacks.model import Callback, CallbackStatus
 from bot.callbacks.scheduler import CallbackNotFound, CallbackScheduler, CallbackStateError
-from bot.config import ConfigError
 from bot.tickets.business_time import BusinessHours
 from bot.tickets.errors import FieldError, TicketError, ValidationFailed
 from bot.tickets.validation import ValidationLimits, check_callback_time
@@ -45,17 +43,6 @@ class BoardEntry:
 class Board:
     overdue: list[BoardEntry]
     due: list[BoardEntry]
-
-
-def agent_hold_from_config(section: Mapping[str, Any]) -> timedelta:
-    """hotline.yml `callbacks.agent_hold_minutes` (default 30)."""
-    try:
-        minutes = float(section.get("agent_hold_minutes", 30))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError("hotline.yml: callbacks.agent_hold_minutes must be a number") from exc
-    if minutes <= 0:
-        raise ConfigError("hotline.yml: callbacks.agent_hold_minutes must be positive")
-    return timedelta(minutes=minutes)
 
 
 class AgentCallbacks:

@@ -1,17 +1,14 @@
-"""Typed view of hotline.yml `callbacks:` (quiet hours, retries, lease, worker, time words)."""
+"""The callback domain's policy, built from the typed `callbacks:` section (bot/config)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.callbacks.model import Outcome
-from bot.clock import company_timezone, require_aware
+from bot.clock import require_aware
 from bot.config import ConfigError, HotlineConfig
-from bot.tickets.policy import parse_hhmm
 
 
 @dataclass(frozen=True)
@@ -54,35 +51,22 @@ class CallbackPolicy:
     dialer: str = ""
 
 
-def _number(section: Mapping[str, Any], key: str, default: float, minimum: float) -> float:
-    try:
-        value = float(section.get(key, default))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"hotline.yml: callbacks.{key} must be a number") from exc
-    if value < minimum:
-        raise ConfigError(f"hotline.yml: callbacks.{key} must be at least {minimum}")
-    return value
-
-
 def callback_policy_from_config(config: HotlineConfig) -> CallbackPolicy:
-    section = config.section("callbacks")
-    quiet = section.get("quiet_hours") or {}
-    codes = frozenset(str(c) for c in section.get("outcome_codes") or [o.value for o in Outcome])
-    unknown = sorted(codes - {o.value for o in Outcome})
+    section = config.callbacks
+    known = {o.value for o in Outcome}  # the codes the code knows how to act on
+    codes = frozenset(section.outcome_codes or known)
+    unknown = sorted(codes - known)
     if unknown:
         raise ConfigError(f"hotline.yml: callbacks.outcome_codes has unknown codes {unknown}")
     return CallbackPolicy(
-        quiet=QuietHours(
-            start=parse_hhmm(quiet.get("start", "21:00"), "callbacks.quiet_hours.start"),
-            end=parse_hhmm(quiet.get("end", "09:00"), "callbacks.quiet_hours.end"),
-            tz=company_timezone(config),
-        ),
-        max_attempts=int(_number(section, "max_attempts", 3, 1)),
-        retry_interval=timedelta(minutes=_number(section, "retry_interval_minutes", 30, 0)),
-        lease=timedelta(seconds=_number(section, "lease_seconds", 120, 0.05)),
+        quiet=QuietHours(section.quiet_start, section.quiet_end,
+                         config.business_hours.timezone),
+        max_attempts=section.max_attempts,
+        retry_interval=section.retry_interval,
+        lease=section.lease,
         outcome_codes=codes,
-        poll_interval_seconds=_number(section, "poll_interval_seconds", 5, 0.01),
-        batch_size=int(_number(section, "batch_size", 10, 1)),
-        dialer_retry=timedelta(seconds=_number(section, "dialer_retry_seconds", 300, 0)),
-        dialer=str(section.get("dialer") or ""),
+        poll_interval_seconds=section.poll_interval_seconds,
+        batch_size=section.batch_size,
+        dialer_retry=section.dialer_retry,
+        dialer=section.dialer,
     )

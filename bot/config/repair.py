@@ -1,16 +1,18 @@
-"""Typed configuration of conversation repair: hotline.yml `dialogue.repair` and `forms`.
+"""`dialogue.repair`, `forms` and `ladders`: conversation repair (docs/DIALOGUE.md).
 
 Which intent means what when a caller leaves the happy path is company configuration
-(a company with other intents renames them here), as are the forms' optional slots.
+(a company with other intents renames them here), as are the forms' optional slots and
+the escalation ladders. The planner (bot/dialogue/planner.py) reads `RepairConfig`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import ConfigError, HotlineConfig, hotline_config
+from bot.config.errors import ConfigError
+from bot.config.parse import mapping
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,20 @@ class Ladder:
     name: str
     intent: str
     slot: str
+    stages: tuple[str, ...] = ()
+    # consecutive: a run of the intent; session: the whole session; form_refusals: answers
+    # in a row that a form could not read
+    count: str = "consecutive"
     lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     in_form: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def action(self) -> str:
         return f"action_ladder_{self.name}"
+
+    def stage_for(self, count: int) -> str:
+        """The stage the `count`-th occurrence reaches (the last stage repeats)."""
+        return self.stages[min(max(count, 1), len(self.stages)) - 1]
 
 
 @dataclass(frozen=True)
@@ -122,14 +132,17 @@ def _forms(raw: Mapping[str, Any]) -> dict[str, FormSpec]:
     return forms
 
 
-def repair_config(config: HotlineConfig) -> RepairConfig:
-    """Parse `dialogue.repair`, `forms`, `business_intents` and `complaint_category_words`."""
-    raw = config.dialogue.get("repair") or {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError("hotline.yml: dialogue.repair must be a mapping")
+def parse_repair(
+    raw: Mapping[str, Any],
+    forms: Mapping[str, Any],
+    ladders: Mapping[str, Any],
+    business_intents: Iterable[str],
+    topic_words: Iterable[str],
+) -> RepairConfig:
+    """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
+    category words (what counts as a digression, and as talk about the topic)."""
+    raw = mapping(raw, "dialogue.repair")
     states = raw.get("states") or {}
-    business = config.business_intents
-    words = config.section("complaint_category_words")
     return RepairConfig(
         cancel=_names(raw, "cancel", ("cancel",)),
         goodbye=_names(raw, "goodbye", ("goodbye",)),
@@ -152,13 +165,11 @@ def repair_config(config: HotlineConfig) -> RepairConfig:
         suggestion=str(states.get("suggestion", "suggestion")),
         ticket_status=str(raw.get("ticket_status", "ask_ticket_status")),
         nomatch_intent=str(raw.get("nomatch", "nlu_fallback")),
-        business=frozenset(str(k) for k in business),
-        topic_words=tuple(
-            str(word) for group in words.values() for word in (group or []) if str(word)
-        ),
-        forms=_forms(config.section("forms")),
-        ladders={str(name): _ladder(str(name), spec) for name, spec in
-                 config.section("ladders").items()},
+        business=frozenset(str(k) for k in business_intents),
+        topic_words=tuple(str(word) for word in topic_words if str(word)),
+        forms=_forms(mapping(forms, "forms")),
+        ladders={str(name): _ladder(str(name), spec)
+                 for name, spec in mapping(ladders, "ladders").items()},
         endings={str(k): str(v) for k, v in (raw.get("endings") or {}).items()},
         interrupting=_names(raw, "interrupting", ("malicious",)),
         channel_events=_names(raw, "channel_events", ("silence", "hangup")),
@@ -174,22 +185,19 @@ def _lines(raw: Any) -> dict[str, tuple[str, ...]]:
 def _ladder(name: str, spec: Any) -> Ladder:
     if not isinstance(spec, Mapping) or "slot" not in spec:
         raise ConfigError(f"hotline.yml: ladders.{name} needs a slot")
+    stages = tuple(str(stage) for stage in spec.get("stages") or ())
+    if not stages:
+        raise ConfigError(f"hotline.yml: ladders.{name} needs stages")
+    count = str(spec.get("count", "consecutive"))
+    if count not in ("consecutive", "session", "form_refusals"):
+        raise ConfigError(f"hotline.yml: ladders.{name}.count must be consecutive, session "
+                          "or form_refusals")
     return Ladder(
         name=name,
         intent=str(spec.get("intent", name)),
         slot=str(spec["slot"]),
+        stages=stages,
+        count=count,
         lines=_lines(spec.get("lines")),
         in_form=_lines(spec.get("in_form")),
     )
-
-
-_parsed: tuple[int, RepairConfig] | None = None
-
-
-def current_repair_config() -> RepairConfig:
-    """`repair_config` of the current hotline.yml, parsed once per loaded file."""
-    global _parsed
-    config = hotline_config()
-    if _parsed is None or _parsed[0] != id(config):
-        _parsed = (id(config), repair_config(config))
-    return _parsed[1]

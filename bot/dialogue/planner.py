@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from bot.dialogue.config import FormSpec, RepairConfig
+from bot.config.repair import FormSpec, RepairConfig
 
 LISTEN = "action_listen"
 END = "action_end_conversation"

@@ -1,17 +1,14 @@
-"""Typed views of the hotline.yml sections the ticket domain uses.
-
-`business_hours`, `sla` and `severity_keywords`, parsed and checked once, so the
-pure functions in `severity` and `sla` never touch raw YAML.
+"""The ticket domain's policy objects, built from the typed hotline.yml sections
+(`business_hours`, `sla`, `severity_keywords`, `complaint_categories`; bot/config), so
+the pure functions in `severity` and `sla` work with domain types (Severity, BusinessHours).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
-from typing import Any
+from datetime import timedelta
 
-from bot.clock import company_timezone
 from bot.config import ConfigError, HotlineConfig
 from bot.tickets.business_time import BusinessHours
 from bot.tickets.model import Severity
@@ -54,93 +51,72 @@ class SeverityPolicy:
     anger_high_after: int = 1
 
 
-def parse_hhmm(value: Any, what: str) -> time:
-    try:
-        hours, minutes = str(value).strip().split(":")
-        return time(int(hours), int(minutes))
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"hotline.yml: {what} must be HH:MM, got {value!r}") from exc
-
-
-def _minutes(section: Mapping[str, Any], key: str, what: str) -> timedelta | None:
-    if section.get(key) is None:
-        return None
-    try:
-        minutes = float(section[key])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"hotline.yml: {what}.{key} must be a number") from exc
-    if minutes <= 0:
-        raise ConfigError(f"hotline.yml: {what}.{key} must be positive")
-    return timedelta(minutes=minutes)
-
-
 def business_hours_from_config(config: HotlineConfig) -> BusinessHours:
-    hours = config.section("business_hours")
-    sla = config.section("sla")
+    hours, sla = config.business_hours, config.sla
     try:
-        holidays = frozenset(date.fromisoformat(str(d)) for d in sla.get("holidays") or ())
-        days = frozenset(int(d) for d in sla.get("working_days") or range(1, 8))
         return BusinessHours(
-            tz=company_timezone(config),
-            open=parse_hhmm(hours.get("open", "09:00"), "business_hours.open"),
-            close=parse_hhmm(hours.get("close", "21:00"), "business_hours.close"),
-            working_days=days,
-            holidays=holidays,
+            tz=hours.timezone,
+            open=hours.open,
+            close=hours.close,
+            working_days=sla.working_days,
+            holidays=sla.holidays,
         )
     except ValueError as exc:
         raise ConfigError(f"hotline.yml: business hours: {exc}") from exc
 
 
+def _minutes(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
+
+
 def sla_policy_from_config(config: HotlineConfig) -> SlaPolicy:
-    sla = config.section("sla")
+    sla = config.sla
     levels: dict[Severity, SeverityLevel] = {}
     for severity in Severity:
         what = f"sla.{severity.value}"
-        raw = sla.get(severity.value)
-        if not isinstance(raw, Mapping):
+        raw = sla.levels.get(severity.value)
+        if raw is None:
             raise ConfigError(f"hotline.yml: {what} is missing")
-        first = _minutes(raw, "first_response_minutes", what)
-        callback = _minutes(raw, "callback_minutes", what)
-        next_day = bool(raw.get("callback_next_working_day", False))
+        first, callback = _minutes(raw.first_response_minutes), _minutes(raw.callback_minutes)
+        next_day = raw.callback_next_working_day
         if first is None or (callback is None and not next_day):
             raise ConfigError(
                 f"hotline.yml: {what} needs first_response_minutes and either "
                 "callback_minutes or callback_next_working_day"
             )
         levels[severity] = SeverityLevel(first, None if next_day else callback, next_day)
-    tiers = tuple(str(t) for t in sla.get("escalation_tiers") or ())
+    tiers = sla.escalation_tiers
     if not tiers:
         raise ConfigError("hotline.yml: sla.escalation_tiers must list at least one tier")
-    initial = {str(k): str(v) for k, v in (sla.get("initial_tier_by_category") or {}).items()}
+    initial = dict(sla.initial_tier_by_category)
     unknown = sorted(set(initial.values()) - set(tiers))
     if unknown:
         raise ConfigError(f"hotline.yml: sla.initial_tier_by_category names unknown {unknown}")
     return SlaPolicy(
         levels=levels,
         tiers=tiers,
-        repeat_window=timedelta(hours=float(sla.get("repeat_complaint_window_hours", 72))),
-        business_clock=bool(sla.get("business_hours_clock", True)),
+        repeat_window=timedelta(hours=sla.repeat_complaint_window_hours),
+        business_clock=sla.business_hours_clock,
         initial_tier_by_category=initial,
-        close_min_satisfaction=int(sla.get("close_min_satisfaction", 4)),
+        close_min_satisfaction=sla.close_min_satisfaction,
     )
 
 
-def _severity_map(raw: Any, what: str) -> dict[str, Severity]:
+def _severity_map(raw: Mapping[str, str], what: str) -> dict[str, Severity]:
     try:
-        return {str(k): Severity(str(v)) for k, v in (raw or {}).items()}
+        return {key: Severity(value) for key, value in raw.items()}
     except ValueError as exc:
         raise ConfigError(f"hotline.yml: {what}: {exc}") from exc
 
 
 def severity_policy_from_config(config: HotlineConfig) -> SeverityPolicy:
-    keywords = config.section("severity_keywords")
-    sla = config.section("sla")
+    keywords, sla = config.severity_keywords, config.sla
     return SeverityPolicy(
-        urgent_keywords=tuple(str(k) for k in keywords.get("urgent") or ()),
-        high_keywords=tuple(str(k) for k in keywords.get("high") or ()),
-        intent_severity=_severity_map(sla.get("intent_severity"), "sla.intent_severity"),
-        category_severity=_severity_map(sla.get("category_severity"), "sla.category_severity"),
-        anger_high_after=int(sla.get("anger_high_after", 1)),
+        urgent_keywords=keywords.urgent,
+        high_keywords=keywords.high,
+        intent_severity=_severity_map(sla.intent_severity, "sla.intent_severity"),
+        category_severity=_severity_map(sla.category_severity, "sla.category_severity"),
+        anger_high_after=sla.anger_high_after,
     )
 
 
@@ -156,14 +132,11 @@ class TicketPolicy:
 
 
 def ticket_policy_from_config(config: HotlineConfig) -> TicketPolicy:
-    callbacks = config.section("callbacks")
     categories = config.complaint_categories
-    if not categories:
-        raise ConfigError("hotline.yml: complaint_categories must not be empty")
     return TicketPolicy(
         sla=sla_policy_from_config(config),
         severity=severity_policy_from_config(config),
         hours=business_hours_from_config(config),
         categories=categories,
-        limits=ValidationLimits(max_days_ahead=int(callbacks.get("max_days_ahead", 30))),
+        limits=ValidationLimits(max_days_ahead=config.callbacks.max_days_ahead),
     )

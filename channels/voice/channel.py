@@ -33,6 +33,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.lines import DomainLines, agent_responses
 from channels.voice.config import VoiceConfig
 from channels.voice.dialogue import CHANNEL_NAME, RasaDialogue
 from channels.voice.outbound import CallbackCalls
@@ -60,7 +61,10 @@ class HotlineVoiceInput(InputChannel):
         self.cfg = cfg
         self.urls = Urls(base or f"{cfg.public_base_url.rstrip('/')}/webhooks/{self.name()}")
         self.store = CallStore(cfg.redis_url, cfg.record_ttl_days, cfg.dedupe_ttl_s)
-        self.hooks = VoiceWebhook(cfg, self.store, self.urls)
+        self.agent: Any = None  # the running Rasa agent, seen on every request
+        lines = DomainLines(CHANNEL_NAME, cfg.company_values,
+                            responses_of=lambda: agent_responses(self.agent))
+        self.hooks = VoiceWebhook(cfg, self.store, self.urls, lines)
         self.callbacks = CallbackCalls(self.hooks)  # also handles callback calls' status
 
     def _request(self, request: Request, path: str) -> WebhookRequest:
@@ -91,6 +95,7 @@ class HotlineVoiceInput(InputChannel):
 
         async def answer(request: Request, path: str, run: Callable[..., Awaitable[Any]],
                          *args: Any) -> HTTPResponse:
+            self.agent = getattr(request.app.ctx, "agent", None)
             try:
                 if len(request.body or b"") > self.cfg.max_body_bytes:
                     result: WebhookResponse = refusal(413, "request too large")

@@ -145,17 +145,17 @@ class TwilioCallbackDialer:
     ) -> TwilioCallbackDialer:
         env = os.environ if env is None else env
         deploy = settings(env)
-        script = hotline_config().section("telephony").get("callback") or {}
+        script = hotline_config().telephony.callback
         return cls(
             account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
             auth_token=deploy.twilio_auth_token,
-            from_number=env.get("TWILIO_FROM_NUMBER") or str(script.get("caller_id") or ""),
+            from_number=env.get("TWILIO_FROM_NUMBER") or script.caller_id,
             webhook_base_url=f"{deploy.public_base_url.rstrip('/')}/webhooks/phone",
             api_base_url=env.get("TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL,
             redis_client=redis_client or build_redis(deploy.redis_url),
             prefix=prefix,
-            machine_detection=bool(script.get("machine_detection", True)),
-            country_code=str(script.get("country_code", "86")),
+            machine_detection=script.machine_detection,
+            country_code=script.country_code,
         )
 
     def place(self, callback: Any) -> None:

@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Enqueue, VoiceResponse
 
-from channels.voice.config import HandoffConfig, VoiceConfig
+from bot.config.telephony import HandoffConfig
+from channels.voice.config import VoiceConfig
 from channels.voice.messages import Control, Spoken
 from channels.voice.twiml import Urls, add_spoken, xml
 

@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
-from channels.voice.config import SpeechConfig, VoiceConfig
+from bot.config.telephony import SpeechConfig
+from channels.voice.config import VoiceConfig
 from channels.voice.state import MENU, CallState
 from channels.voice.text import compact, meaningful_chars, sanitize_digits, sanitize_speech
 

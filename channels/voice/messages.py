@@ -9,7 +9,7 @@ The dialogue answers with Rasa message dicts (text, buttons, custom JSON, and
   message: the call ends, or the caller goes to a person, after the speech;
 - a response the company recorded (hotline.yml `telephony.recordings`) is
   played instead of synthesised;
-- the recording notice follows the opening line.
+- the recording notice (`utter_recording_notice`) follows the opening line.
 """
 
 from __future__ import annotations
@@ -81,13 +81,15 @@ def spoken_text(message: Mapping[str, Any]) -> str:
 
 
 def plan_messages(
-    messages: Iterable[Mapping[str, Any]], cfg: VoiceConfig, opening_turn: bool = False
+    messages: Iterable[Mapping[str, Any]], cfg: VoiceConfig, opening_turn: bool = False,
+    notice: str = "",
 ) -> VoicePlan:
-    """Spoken items and the control message (first one wins) of one dialogue turn."""
+    """Spoken items and the control message (first one wins) of one dialogue turn;
+    `notice` is the recording notice's text, said after the opening."""
     spoken: list[Spoken] = []
     control: Optional[Control] = None
     last_response = last_text = ""
-    notice_due = opening_turn and bool(cfg.recording_notice or cfg.recording_notice_url)
+    notice_due = opening_turn and bool(notice or cfg.recording_notice_url)
     for message in messages:
         found = control_of(message)
         if found is not None:
@@ -101,6 +103,6 @@ def plan_messages(
         spoken.append(Spoken(text=text, play_url=play_url, response=response))
         last_response, last_text = response, text
         if notice_due and (response == cfg.opening_response or not response):
-            spoken.append(Spoken(text=cfg.recording_notice, play_url=cfg.recording_notice_url))
+            spoken.append(Spoken(text=notice, play_url=cfg.recording_notice_url))
             notice_due = False
     return VoicePlan(tuple(spoken), control, last_response, last_text)

@@ -1,15 +1,16 @@
 """The outbound callback call (HOTLINE_SPEC 4): script, reply handling, outcome.
 
-When the customer answers, they hear the callback opening from hotline.yml
-(`您好,我是…,您现在方便通话吗?`) and reply by voice or keypad:
+When the customer answers, they hear the callback opening (domain.yml
+`utter_callback_opening`: `您好,我是…,您现在方便通话吗?`) and reply by voice or keypad:
 
 - yes (NLU `affirm`, key 1), or anything else said: transfer to a person with
   the ticket; that person records the outcome (reached_resolved or
   reached_unresolved) in the agent tools. If no one takes the transfer, or the
   customer hangs up waiting: `reached_unresolved`;
-- no (NLU `deny`, key 2): `refused`, the `not_convenient` line, goodbye;
-- a `wrong_number_phrases` phrase: `wrong_number`, the `wrong_number` line, goodbye;
-- silence after `reprompts` repeats of the question: `no_answer`, `no_reply` line, hang-up;
+- no (NLU `deny`, key 2): `refused`, `utter_callback_not_convenient`, goodbye;
+- a `wrong_number_phrases` phrase: `wrong_number`, `utter_callback_wrong_number`, goodbye;
+- silence after `reprompts` repeats of the question: `no_answer`, `utter_callback_no_reply`,
+  hang-up;
 - an answering machine (AnsweredBy=machine_*): `no_answer`, hang-up;
 - status busy / no-answer / canceled: `no_answer`; failed (no such number): `wrong_number`;
 - answered, then hung up without a reply: `refused`.
@@ -25,7 +26,7 @@ from collections.abc import Mapping
 from typing import Optional
 from urllib.parse import urlencode
 
-from channels.voice.config import CallbackScript
+from bot.config.telephony import CallbackScript
 from channels.voice.dialogue import Dialogue
 from channels.voice.handoff import CALLER_GONE, CONNECTED, render_handoff, result_of
 from channels.voice.messages import Control, Spoken
@@ -47,6 +48,13 @@ REACHED = "reached_unresolved"
 REFUSED = "refused"
 NO_ANSWER = "no_answer"
 WRONG_NUMBER = "wrong_number"
+# What the callback call says: domain.yml responses (channels/lines.py).
+OPENING = "utter_callback_opening"
+CONNECTING = "utter_callback_connecting"
+NOT_CONVENIENT = "utter_callback_not_convenient"
+WRONG_NUMBER_LINE = "utter_callback_wrong_number"
+NO_REPLY = "utter_callback_no_reply"
+AGENTS_BUSY = "utter_callback_agents_busy"
 STATUS_OUTCOMES = {"busy": NO_ANSWER, "no-answer": NO_ANSWER, "canceled": NO_ANSWER,
                    "failed": WRONG_NUMBER}
 
@@ -111,11 +119,9 @@ class CallbackCalls:
                            turn, attempt_of(query) or 0)
         return f"{self.hooks.urls.base}/{path}?{q}"
 
-    def _values(self) -> dict[str, str]:
-        return dict(self.cfg.company_values)
-
-    def _line(self, text: str) -> list[Spoken]:
-        return [Spoken(text.format_map(_Values(self._values())))] if text else []
+    def _line(self, response: str) -> list[Spoken]:
+        text = self.hooks.lines.text(response, **self.cfg.company_values)
+        return [Spoken(text)] if text else []
 
     def _ask(self, query: Mapping[str, str], turn: int, lines: list[Spoken]) -> str:
         action = self._url("outbound/reply", query, turn)
@@ -148,7 +154,7 @@ class CallbackCalls:
         if answered_by.startswith("machine") or answered_by == "fax":
             await self._outcome(req, NO_ANSWER)
             return twiml(render_hangup())
-        return twiml(self._ask(req.query, 1, self._line(self.script.opening)))
+        return twiml(self._ask(req.query, 1, self._line(OPENING)))
 
     async def reply(self, req: WebhookRequest, dialogue: Dialogue) -> WebhookResponse:
         refused = self.hooks.guard(req)
@@ -169,17 +175,17 @@ class CallbackCalls:
         turn = CallState.from_query(req.query).turn or 1
         if reply == "silence":
             if turn <= self.script.reprompts:
-                return self._ask(req.query, turn + 1, self._line(self.script.opening))
+                return self._ask(req.query, turn + 1, self._line(OPENING))
             await self._outcome(req, NO_ANSWER)
             control = Control("end", "no_reply", {"hangup_after_s": self.cfg.hangup_after_s})
-            return render_end(self._line(self.script.no_reply), control, CallState(), self.cfg,
+            return render_end(self._line(NO_REPLY), control, CallState(), self.cfg,
                               self.hooks.urls)
         if reply == "deny":
             await self._outcome(req, REFUSED)
-            return self._goodbye(self.script.not_convenient, "goodbye")
+            return self._goodbye(NOT_CONVENIENT, "goodbye")
         if reply == "wrong_number":
             await self._outcome(req, WRONG_NUMBER)
-            return self._goodbye(self.script.wrong_number, "goodbye")
+            return self._goodbye(WRONG_NUMBER_LINE, "goodbye")
         # Reached: a person takes over and records the outcome, unless no one can (below).
         await self.hooks.store.update(req.params["CallSid"], callback_transfer=1)
         return self._transfer(req)
@@ -189,7 +195,7 @@ class CallbackCalls:
         control = Control("handoff", "callback", {"ticket_id": req.query.get("tk", "")})
         # The transfer's end brings the customer back to this script, not to the dialogue.
         action = self._url("outbound/handoff", req.query)
-        return render_handoff(self._line(self.script.connecting), control, conversation,
+        return render_handoff(self._line(CONNECTING), control, conversation,
                               action, self.cfg, self.hooks.urls)
 
     async def handoff_return(self, req: WebhookRequest) -> WebhookResponse:
@@ -203,7 +209,7 @@ class CallbackCalls:
         await self._outcome(req, REACHED)
         if result in CALLER_GONE or req.params.get("CallStatus") in TERMINAL_STATUSES:
             return twiml(render_hangup())
-        return twiml(self._goodbye(self.script.agents_busy, "goodbye"))
+        return twiml(self._goodbye(AGENTS_BUSY, "goodbye"))
 
     async def status(self, req: WebhookRequest) -> Optional[str]:
         """The outcome a callback call's final status implies, if none was recorded."""
@@ -220,9 +226,3 @@ class CallbackCalls:
         if outcome:
             await self._outcome(req, outcome)
         return outcome
-
-
-class _Values(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return ""
-

@@ -23,7 +23,8 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
-from channels.voice.config import DigitEntry, VoiceConfig
+from bot.config.telephony import DigitEntry
+from channels.voice.config import VoiceConfig
 from channels.voice.messages import Control, Spoken
 from channels.voice.state import MENU, CallState
 

@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
+from channels.lines import DomainLines, Lines
 from channels.voice.config import VoiceConfig
-from channels.voice.dialogue import Dialogue
+from channels.voice.dialogue import CHANNEL_NAME, Dialogue
 from channels.voice.handoff import CALLER_GONE, CONNECTED, render_handoff, result_of
 from channels.voice.inbound import HANGUP, classify
 from channels.voice.messages import Control, Spoken, VoicePlan, plan_messages
@@ -81,11 +82,19 @@ def has_input(params: Mapping[str, str]) -> bool:
     return bool((params.get("SpeechResult") or "").strip() or (params.get("Digits") or "").strip())
 
 
+TECHNICAL_ERROR = "utter_technical_error"
+RECORDING_NOTICE = "utter_recording_notice"
+
+
 class VoiceWebhook:
-    def __init__(self, cfg: VoiceConfig, store: CallStore, urls: Urls) -> None:
+    def __init__(
+        self, cfg: VoiceConfig, store: CallStore, urls: Urls, lines: Optional[Lines] = None
+    ) -> None:
         self.cfg = cfg
         self.store = store
         self.urls = urls
+        # What the channel says itself: domain.yml responses (channels/lines.py).
+        self.lines = lines or DomainLines(CHANNEL_NAME, cfg.company_values)
         self.signatures = SignatureCheck(cfg.auth_token, cfg.validate_signatures)
         # Set by the channel: what the end of an outbound callback call means.
         self.callback_status: Optional[Callable[[WebhookRequest], Awaitable[object]]] = None
@@ -177,7 +186,8 @@ class VoiceWebhook:
         opening: bool = False,
     ) -> str:
         """TwiML for the dialogue's answer; `state` is the call state after the input."""
-        plan = plan_messages(messages, self.cfg, opening_turn=opening)
+        notice = self.lines.text(RECORDING_NOTICE) if opening else ""
+        plan = plan_messages(messages, self.cfg, opening_turn=opening, notice=notice)
         if not plan.spoken and plan.control is None:
             # Dead air is the worst answer on a phone (e.g. the action server is down
             # and the turn produced nothing): apologise and ask again, as on failures.
@@ -224,12 +234,12 @@ class VoiceWebhook:
     async def technical_error(self, sid: str, state: CallState) -> str:
         errors = state.errors + 1
         failing = replace(state, errors=errors)
+        apology = self.lines.text(TECHNICAL_ERROR)
+        spoken = [Spoken(apology)] if apology else []
         if errors > self.cfg.max_technical_errors:
             control = Control("handoff", "technical_error", {"priority": True})
-            spoken = [Spoken(self.cfg.technical_error)] if self.cfg.technical_error else []
             plan = VoicePlan(tuple(spoken), control)
             return await self.render_control(sid, plan, failing)
-        spoken = [Spoken(self.cfg.technical_error)] if self.cfg.technical_error else []
         return render_listen(spoken, failing.next_turn(state.mode), self.cfg, self.urls)
 
     # --- the end of a transfer to a person --------------------------------

@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from channels.lines import DomainLines, agent_responses
 from channels.webchat.config import WebchatConfig, load_webchat_config
 from channels.webchat.gateway import AgentGateway, ConversationGateway
 from channels.webchat.handlers import WebchatHandlers
@@ -117,6 +118,11 @@ class HotlineSocketIOInput(SocketIOInput):
             return super().get_output_channel()
         return HotlineSocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
 
+    def _responses(self) -> Any:
+        """The running agent's domain responses (channels/lines.py)."""
+        agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+        return agent_responses(agent)
+
     def _jwt_check(self, auth: Optional[dict]) -> bool:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
@@ -169,5 +175,6 @@ class HotlineSocketIOInput(SocketIOInput):
             namespace=self.namespace,
             metadata_key=self.metadata_key or "metadata",
             jwt_check=self._jwt_check if self.jwt_key else None,
+            lines=DomainLines(CHANNEL_NAME, responses_of=self._responses),
         ).register()
         return webhook

@@ -24,6 +24,7 @@ from typing import Any, Optional
 from rasa.core.channels.channel import UserMessage
 from socketio import AsyncServer
 
+from channels.lines import DomainLines, Lines
 from channels.payloads import allowed, as_caller_text
 from channels.webchat import protocol
 from channels.webchat.config import WebchatConfig
@@ -53,9 +54,11 @@ class WebchatHandlers:
         namespace: Optional[str] = None,
         metadata_key: str = "metadata",
         jwt_check: Optional[Callable[[Optional[dict]], bool]] = None,
+        lines: Optional[Lines] = None,
     ) -> None:
         self.sio = sio
         self.config = config
+        self.lines = lines or DomainLines(CHANNEL_NAME)
         self.gateway = gateway
         self.bot_message_evt = bot_message_evt
         self.user_message_evt = user_message_evt
@@ -114,7 +117,7 @@ class WebchatHandlers:
         return confirmed
 
     def _refusal(self, code: str) -> Ack:
-        return {"ok": False, "error": code, "message": self.config.refusal(code)}
+        return {"ok": False, "error": code, "message": self.config.refusal(code, self.lines)}
 
     # --- events -------------------------------------------------------------
 
