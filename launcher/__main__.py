@@ -1,10 +1,13 @@
-"""`python -m launcher run|train|check`: what `make run` calls after setup.
+"""`python -m launcher run|train|check|shell`: what `make run` calls after setup.
 
 run    start Redis if needed, train if inputs changed, start every process,
        print where to talk to the assistant, and stop everything on Ctrl-C.
 train  only the compliance guard and (re)training.
 check  only the compliance guard and the configuration checks.
 shell  `rasa shell` in the terminal against the running action server and Redis.
+
+Each step is one line on the terminal (launcher/progress.py); what the processes print,
+Rasa's training included, goes to var/log/.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import time
 from pathlib import Path
 
 from bot.config import ConfigError, hotline_config, settings
+from launcher.progress import Step, duration
 from launcher.redis_local import RedisUnavailable, ensure_aof, is_reachable, start_local_redis
 from launcher.services import (
     Ports,
+    Service,
     action_server,
     callback_worker,
     console,
@@ -29,7 +34,10 @@ from launcher.services import (
 from launcher.supervisor import StartupError, Supervisor
 from launcher.training import TrainingError, check_responses, ensure_model
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / "var" / "log"
+LABELS = {"actions": "action server", "callback-worker": "callback worker",
+          "rasa": "Rasa server", "console": "agent console"}
 
 
 def _banner(ports: Ports, token: str) -> str:
@@ -52,24 +60,46 @@ def _banner(ports: Ports, token: str) -> str:
     ])
 
 
+def check_configuration() -> None:
+    step = Step("configuration")
+    try:
+        hotline_config()
+        settings().check_secrets()
+        check_responses(ROOT)
+    except (ConfigError, TrainingError) as exc:
+        step.fail(str(exc).splitlines()[0])
+        raise
+    step.done("hotline.yml, secrets and domain.yml responses checked")
+
+
+def train(env: dict[str, str]) -> Path:
+    step = Step("model")
+    started = time.monotonic()
+    try:
+        model = ensure_model(ROOT, ROOT / "models", env=env, log_dir=LOG_DIR,
+                             progress=lambda done, now: step.update(done, now))
+    except TrainingError as exc:
+        step.fail(str(exc))
+        raise
+    took = time.monotonic() - started
+    how = f"trained in {duration(took)}, log var/log/train.log" if took > 5 else "up to date"
+    step.done(f"{model.relative_to(ROOT)} ({how})")
+    return model
+
+
 def cmd_check() -> None:
-    hotline_config()
-    settings().check_secrets()
-    check_responses(ROOT)
-    print("configuration and responses OK")
+    check_configuration()
 
 
 def cmd_train() -> Path:
-    env = process_env(ROOT, settings().redis_url, Ports())
-    model = ensure_model(ROOT, ROOT / "models", env=env)
-    print(f"model: {model.relative_to(ROOT)}")
-    return model
+    check_configuration()
+    return train(process_env(ROOT, settings().redis_url, Ports()))
 
 
 def cmd_shell(ports: Ports) -> int:
     """Chat in the terminal; needs `make run` (actions, Redis) running."""
     env = process_env(ROOT, settings().redis_url, ports)
-    model = ensure_model(ROOT, ROOT / "models", env=env)
+    model = train(env)
     args = [
         sys.executable, "-m", "rasa_extensions", "shell", "--model", str(model),
         "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(ports.rasa + 100),
@@ -78,19 +108,38 @@ def cmd_shell(ports: Ports) -> int:
     return 0  # not reached
 
 
+def start_service(supervisor: Supervisor, service: Service) -> None:
+    step = Step(LABELS.get(service.name, service.name))
+    supervisor.start(service)
+    try:
+        supervisor.wait_healthy(service, waiting=lambda: step.update(detail="starting"))
+    except StartupError as exc:
+        step.fail(str(exc))
+        raise
+    address = service.health_url.split("/status")[0] if service.health_url else ""
+    step.done(f"ready in {duration(step.elapsed)}" + (f" ({address})" if address else ""))
+
+
 def cmd_run(ports: Ports) -> int:
     conf = settings()
-    conf.check_secrets()
-    hotline_config()
+    check_configuration()
     supervisor_env = process_env(ROOT, conf.redis_url, ports)
     local_redis = None
-    if not is_reachable(conf.redis_url):
-        print(f"No Redis at {conf.redis_url}; starting a local one (AOF on) in var/redis")
-        local_redis = start_local_redis(conf.redis_url, ROOT / "var" / "redis")
-    ensure_aof(conf.redis_url)
-    model = ensure_model(ROOT, ROOT / "models", env=supervisor_env)
+    step = Step("Redis")
+    try:
+        if not is_reachable(conf.redis_url):
+            local_redis = start_local_redis(conf.redis_url, ROOT / "var" / "redis")
+            where = f"started locally at {conf.redis_url} (AOF on, data in var/redis)"
+        else:
+            where = f"reachable at {conf.redis_url}"
+        ensure_aof(conf.redis_url)
+    except RedisUnavailable:
+        step.fail("not reachable")
+        raise
+    step.done(where)
+    model = train(supervisor_env)
 
-    supervisor = Supervisor(ROOT, ROOT / "var" / "log", supervisor_env)
+    supervisor = Supervisor(ROOT, LOG_DIR, supervisor_env)
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -100,14 +149,9 @@ def cmd_run(ports: Ports) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        services = [
-            action_server(ROOT, ports), callback_worker(),
-            rasa_server(ROOT, model, ports, conf.rasa_token), console(ports),
-        ]
-        for service in services:
-            supervisor.start(service)
-        for service in services:
-            supervisor.wait_healthy(service)
+        for service in (action_server(ROOT, ports), callback_worker(),
+                        rasa_server(ROOT, model, ports, conf.rasa_token), console(ports)):
+            start_service(supervisor, service)
         print(_banner(ports, conf.rasa_token), flush=True)
         while not stopping:
             dead = supervisor.exited()

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -49,12 +50,18 @@ class Supervisor:
         self._logs[service.name] = log
         return process
 
-    def wait_healthy(self, service: Service, timeout: float = 180.0) -> None:
+    def wait_healthy(
+        self, service: Service, timeout: float = 180.0,
+        waiting: Callable[[], None] | None = None,
+    ) -> None:
+        """Until the service answers its health URL; `waiting` is called while it does not."""
         if service.health_url is None:
             return
         process = self.running[service.name]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if waiting is not None:
+                waiting()
             if process.poll() is not None:
                 raise StartupError(
                     f"{service.name} exited with {process.returncode}; "

@@ -2,15 +2,20 @@
 
 The model file is named after a fingerprint of everything training reads
 (config, domain, data, custom NLU components), so `make run` and the test
-suite reuse a model until one of those changes, and train at most once.
+suite reuse a model until one of those changes, and train at most once. Rasa's own
+output (thousands of characters of progress-bar redraws) goes to `var/log/train.log`;
+the caller sees one line with a bar that follows Rasa's "Finished training component" log.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.compliance import check_texts, domain_response_texts
@@ -55,7 +60,20 @@ def check_responses(root: Path) -> None:
         )
 
 
-def ensure_model(root: Path, models_dir: Path, env: dict[str, str] | None = None) -> Path:
+# Progress: `fraction` done (None: unknown) and what is being trained now.
+Progress = Callable[[float | None, str], None]
+_STARTED = re.compile(r"Starting to train component '(\w+)'")
+_FINISHED = re.compile(r"Finished training component '(\w+)'")
+STEPS_FILE = ".train-steps"  # components the last training trained (the bar's length)
+
+
+def ensure_model(
+    root: Path,
+    models_dir: Path,
+    env: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    log_dir: Path | None = None,
+) -> Path:
     """Return a model trained on the current inputs, training it if needed.
 
     A lock file serialises concurrent callers (`make run` beside `make test`), so the
@@ -68,11 +86,22 @@ def ensure_model(root: Path, models_dir: Path, env: dict[str, str] | None = None
     with open(models_dir / ".train.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not model.exists():
-            _train(root, models_dir, name, env)
+            log = (log_dir or root / "var" / "log") / "train.log"
+            _train(root, models_dir, name, env, log, progress or (lambda *_: None))
     return model
 
 
-def _train(root: Path, models_dir: Path, name: str, env: dict[str, str] | None) -> None:
+def _expected_steps(models_dir: Path, root: Path) -> int:
+    """Components the last training trained; before any, the entries of config.yml."""
+    try:
+        return max(1, int((models_dir / STEPS_FILE).read_text()))
+    except (OSError, ValueError):
+        config = (root / "config.yml").read_text(encoding="utf-8")
+        return max(1, len(re.findall(r"^\s*- name:", config, re.MULTILINE)))
+
+
+def _train(root: Path, models_dir: Path, name: str, env: dict[str, str] | None,
+           log: Path, progress: Progress) -> None:
     model = models_dir / f"{name}.tar.gz"
     command = [
         sys.executable, "-m", "rasa", "train",
@@ -82,6 +111,30 @@ def _train(root: Path, models_dir: Path, name: str, env: dict[str, str] | None) 
         "--out", str(models_dir),
         "--fixed-model-name", name,
     ]
-    result = subprocess.run(command, cwd=root, env=env)
-    if result.returncode != 0 or not model.exists():
-        raise TrainingError(f"rasa train failed (exit {result.returncode})")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    expected = _expected_steps(models_dir, root)
+    with open(log, "ab") as sink:
+        start = sink.tell()
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=sink,
+                                   stderr=subprocess.STDOUT)
+        finished = 0
+        while process.poll() is None:
+            finished, current = _read_progress(log, start)
+            progress(min(finished / expected, 0.99), current)
+            time.sleep(0.5)
+    finished, _ = _read_progress(log, start)
+    if process.returncode != 0 or not model.exists():
+        raise TrainingError(f"rasa train failed (exit {process.returncode}); see {log}")
+    (models_dir / STEPS_FILE).write_text(str(max(finished, 1)))
+    progress(1.0, "")
+
+
+def _read_progress(log: Path, start: int) -> tuple[int, str]:
+    """Components finished so far in this run's part of the log, and the one in training."""
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        text = handle.read().decode("utf-8", "replace")
+    started = _STARTED.findall(text)
+    finished = _FINISHED.findall(text)
+    current = started[-1] if len(started) > len(finished) else ""
+    return len(finished), current

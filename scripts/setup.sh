@@ -73,13 +73,19 @@ ensure_venv() {
   key="$( (cat "$ROOT/requirements.lock"; "$python" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)"
   local venv="$cache/venv-$key"
   if [[ ! -f "$venv/.complete" ]]; then
-    say "creating the Python environment in $venv (first run: a few minutes)"
+    local log="$ROOT/var/log/setup.log"
+    mkdir -p "$(dirname "$log")"
+    say "creating the Python environment in $venv (first run: a few minutes; log: var/log/setup.log)"
     rm -rf "$venv"
     mkdir -p "$cache"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade "pip==24.0" >&2
-    "$venv/bin/python" -m pip install --quiet --no-deps -r "$ROOT/requirements.lock" >&2
-    "$venv/bin/python" -m pip check >&2
+    # pip's own output (and its warnings about the package index) goes to the log.
+    if ! { "$python" -m venv "$venv" \
+           && "$venv/bin/python" -m pip install --quiet --upgrade "pip==24.0" \
+           && "$venv/bin/python" -m pip install --quiet --no-deps -r "$ROOT/requirements.lock" \
+           && "$venv/bin/python" -m pip check; } >>"$log" 2>&1; then
+      tail -n 20 "$log" >&2
+      die "installing the Python packages failed; see var/log/setup.log"
+    fi
     touch "$venv/.complete"
   fi
   ln -sfn "$venv" "$ROOT/.venv"

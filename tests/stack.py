@@ -107,7 +107,7 @@ class Stack:
 def trained_model() -> Path:
     """The model for the current data and config, trained at most once per run."""
     env = process_env(ROOT, "redis://127.0.0.1:6379/0", Ports())
-    return ensure_model(ROOT, ROOT / "models", env=env)
+    return ensure_model(ROOT, ROOT / "models", env=env, log_dir=ROOT / "test-output" / "logs")
 
 
 @pytest.fixture(scope="session")

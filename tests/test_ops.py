@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import redis
 
 from bot.config import ConfigError, settings
+from launcher.progress import Step, bar
 from launcher.redis_local import (
     RedisUnavailable,
     ensure_aof,
@@ -16,7 +18,7 @@ from launcher.redis_local import (
     redis_env,
     start_local_redis,
 )
-from launcher.training import fingerprint
+from launcher.training import _read_progress, fingerprint
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,3 +85,40 @@ def test_the_fingerprint_changes_only_with_training_inputs(tmp_path: Path) -> No
     assert fingerprint(copy) == before
     (copy / "data" / "rules" / "skeleton.yml").write_text("version: '3.1'\n", encoding="utf-8")
     assert fingerprint(copy) != before
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_each_step_is_one_line_and_redraws_only_on_a_terminal() -> None:
+    piped = io.StringIO()
+    step = Step("model", piped)
+    step.update(0.5, "CountVectorsFeaturizer")
+    step.done("models/hotline-x.tar.gz (up to date)")
+    assert piped.getvalue() == "\r  ✓ model            models/hotline-x.tar.gz (up to date)\n"
+
+    terminal = _Terminal()
+    step = Step("model", terminal)
+    step.update(0.5, "CountVectorsFeaturizer")
+    step.done("trained")
+    screen = terminal.getvalue()
+    assert "[############------------]  50 %  CountVectorsFeaturizer" in screen
+    assert screen.count("\n") == 1 and screen.endswith("\n")
+    assert screen.split("\r")[-1].strip() == "✓ model            trained"  # over the bar
+    assert bar(1.0).endswith("100 %")
+
+
+def test_training_progress_is_read_from_rasa_s_log_which_stays_in_the_log(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "train.log"
+    log.write_text("old run: Finished training component 'X'.\n", encoding="utf-8")
+    start = log.stat().st_size
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write("Epochs: 100%|####| 2/2 [00:00<00:00]\r" * 50
+                     + "Starting to train component 'JiebaTokenizer'.\n"
+                     "Finished training component 'JiebaTokenizer'.\n"
+                     "Starting to train component 'HotlineLinearClassifier'.\n")
+    assert _read_progress(log, start) == (1, "HotlineLinearClassifier")
