@@ -18,6 +18,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import ConfigError, hotline_config, settings
 from launcher.progress import Step, duration
@@ -116,7 +117,8 @@ def start_service(supervisor: Supervisor, service: Service) -> None:
     except StartupError as exc:
         step.fail(str(exc))
         raise
-    address = service.health_url.split("/status")[0] if service.health_url else ""
+    url = urlsplit(service.health_url or "")
+    address = f"{url.scheme}://{url.netloc}" if url.netloc else ""
     step.done(f"ready in {duration(step.elapsed)}" + (f" ({address})" if address else ""))
 
 
