@@ -76,6 +76,15 @@ class Conversation:
     def user_intents_this_session(self) -> list[str]:
         return user_intents_this_session(self.events)
 
+    def last_form(self) -> Optional[str]:
+        """The form that ran last in this session (active or just completed)."""
+        for event in reversed(self.events):
+            if event.get("event") == "active_loop" and event.get("name"):
+                return str(event["name"])
+            if event.get("event") in ("session_started", "restart"):
+                return None
+        return None
+
     def user_texts(self) -> list[str]:
         return [str(e.get("text") or "") for e in self.events if e.get("event") == "user"]
 

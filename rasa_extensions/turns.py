@@ -29,6 +29,7 @@ from bot.dialogue.planner import OPENED_ON_CONNECT, REJECTED, CallerTurn, TurnPr
 CLOSED_SLOT = "session_closed"
 SERVED_SLOT = "served"
 FORM_ASIDE_SLOT = "form_aside"
+REFUSED_SLOT = "refused_slot"
 OPENING_RESPONSE = "utter_opening"
 UTTER_PREFIX = "utter_"
 
@@ -83,6 +84,7 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
     loop_known = False
     form: Optional[str] = None
     last_response: Optional[str] = None
+    last_form: Optional[str] = None
     earlier_user = False
     for position in range(user_index - 1, -1, -1):
         event = events[position]
@@ -93,8 +95,10 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
             # `session_started`.
             last_response = last_response or _opening_before(events, position)
             break
-        if isinstance(event, ActiveLoop) and not loop_known:
-            loop_known, form = True, event.name
+        if isinstance(event, ActiveLoop):
+            if not loop_known:
+                loop_known, form = True, event.name
+            last_form = last_form or event.name
         elif isinstance(event, SlotSet) and event.key not in found:
             found[event.key] = event.value
         elif isinstance(event, BotUttered) and last_response is None:
@@ -117,6 +121,8 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         ),
         form_aside=found.get(FORM_ASIDE_SLOT),
         caller_state=caller_state(user.parse_data or {}),
+        refused_slot=found.get(REFUSED_SLOT) if form else None,
+        last_form=last_form,
     )
 
 

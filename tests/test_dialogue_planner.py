@@ -228,3 +228,28 @@ def test_every_intent_is_handled_by_a_rule_a_story_or_the_repair_configuration()
     )
     missing = [intent for intent in domain["intents"] if intent not in used | configured]
     assert missing == []
+
+
+def test_a_required_question_declined_twice_cancels_the_form() -> None:
+    first = in_form("skip", requested="phone_number")
+    assert play(first) == ["<rules>"]  # the form explains why it needs it
+    again = in_form("skip", requested="phone_number", refused_slot="phone_number")
+    assert play(again) == ["action_cancel_form", "utter_anything_else", LISTEN]
+    words = in_form("deny", requested="phone_number", refused_slot="phone_number",
+                    text="不想说")
+    assert play(words)[0] == "action_cancel_form"
+    optional = in_form("skip", requested="surname", refused_slot="surname")
+    assert play(optional) == ["<rules>"]  # an optional question is simply skipped
+
+
+def test_a_correction_right_after_a_lookups_answer_looks_up_again() -> None:
+    turn = CallerTurn(intent="correct", text="不对,订单号是20261102002",
+                      last_form="order_lookup_form", last_response="utter_anything_else")
+    assert play(turn) == ["order_lookup_form", "<rules>"]
+    after_complaint = CallerTurn(intent="correct", last_form="complaint_form")
+    assert play(after_complaint)[0] != "complaint_form"
+
+
+def test_a_complaint_in_angry_words_is_calmed_first_even_without_a_state_reading() -> None:
+    turn = CallerTurn(intent="complaint", text="你们这破洗衣机他妈的又漏水了,我要投诉")
+    assert play(turn)[0] == "utter_calm_down"

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from bot.config.repair import FormSpec, RepairConfig
+from bot.language.replies import skips
+from bot.language.states import shows_anger
 
 LISTEN = "action_listen"
 END = "action_end_conversation"
@@ -58,6 +60,8 @@ class CallerTurn:
     opening_this_turn: bool = False  # the opening line was said for this very message
     form_aside: str | None = None  # a form set aside for a digression
     caller_state: str | None = None  # how the caller feels beside the request (angry …)
+    refused_slot: str | None = None  # a required question the caller declined before
+    last_form: str | None = None  # the form that ran last in this session
 
 
 @dataclass(frozen=True)
@@ -181,12 +185,17 @@ def _outside_form(
             return ["utter_go_ahead", LISTEN]
     if intent in config.repeat:
         return [REPEAT, LISTEN]
+    lookup = config.form(turn.last_form)
+    if intent in config.corrects and lookup and not lookup.files_ticket:
+        # `不对，订单号是…` right after a lookup's answer: the same lookup, new number.
+        return [lookup.name]
     if intent in config.chitchat and intent not in config.no_more:
         follow = "utter_anything_else" if turn.served else "utter_how_can_i_help"
         return [config.chitchat[intent], follow, LISTEN]
     if intent in config.endings:
         return [config.endings[intent], END]
-    if intent == config.complaint and turn.caller_state == config.angry:
+    if intent == config.complaint and (turn.caller_state == config.angry
+                                       or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
         return ["utter_calm_down", "utter_complaint_thanks", "utter_complaint_apology",
                 "complaint_form"]
@@ -213,7 +222,7 @@ def _in_form(
         return ["action_handle_hangup", LISTEN]
     if intent in config.goodbye:
         return [CLOSE_FORM, "utter_closing", END]
-    if intent in config.cancel:
+    if intent in config.cancel or _refuses_again(turn, spec, config):
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
     if intent in config.human:
         return [KEEP_FORM, "utter_handoff", HANDOFF, LISTEN]
@@ -232,6 +241,18 @@ def _in_form(
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
+
+
+def _refuses_again(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:
+    """A required question declined a second time: the caller does not want to go on."""
+    asked = turn.requested_slot
+    if not asked or asked != turn.refused_slot or (spec and asked in spec.optional):
+        return False
+    return intent_declines(turn.intent, turn.text, config)
+
+
+def intent_declines(intent: str, text: str, config: RepairConfig) -> bool:
+    return intent in config.declines or (intent in config.answers and skips(text))
 
 
 def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:

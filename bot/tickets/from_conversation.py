@@ -26,7 +26,7 @@ def ticket_request(conversation: Conversation, incomplete: bool = False) -> Tick
     description = slot("complaint_description") or conversation.latest_text_of(
         DESCRIBING_INTENTS)
     category = slot("complaint_category") or (
-        "inquiry" if conversation.active_form == "callback_form" else "other")
+        "inquiry" if conversation.last_form() == "callback_form" else "other")
     return TicketRequest(
         conversation_id=conversation.sender_id,
         channel=conversation.channel,
@@ -35,7 +35,7 @@ def ticket_request(conversation: Conversation, incomplete: bool = False) -> Tick
         surname=_given(slot("surname")),
         title=slot("title") or "",
         phone=slot("phone_number") or slot("caller_phone") or "",
-        address=slot("caller_address") or "",
+        address=_given(slot("caller_address")),
         order_number=_given(slot("order_number")),
         preferred_time_text=_given(slot("callback_time")),
         latest_intent=conversation.latest_intent,

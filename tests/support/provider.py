@@ -16,9 +16,7 @@ from channels.voice.phone import PhoneCall, Step
 
 def pause_s(step: Step | None) -> float:
     """The total `<Pause>` length of an answer (TwiML's default length is 1 s)."""
-    if step is None:
-        return 0.0
-    return sum(float(verb.get("length") or 1) for verb in step.verbs if verb.tag == "Pause")
+    return 0.0 if step is None else step.pause_s
 
 
 @dataclass

@@ -50,7 +50,9 @@ class Player(Protocol):
 
 
 class RestPlayer:
-    def __init__(self, base_url: str, prefix: str) -> None:
+    def __init__(self, base_url: str, prefix: str, token: str = "") -> None:
+        self.base_url = base_url
+        self.token = token
         self.url = f"{base_url}/webhooks/rest/webhook"
         self.conversation_id = f"conv-{prefix}-{uuid.uuid4().hex[:10]}"
         self.session = requests.Session()
@@ -71,10 +73,22 @@ class RestPlayer:
         if turn.kind == "payload":
             return self._post({"payload": value})
         if turn.kind == "handoff_returns":
-            return self._post({"payload": HANDOFF_PAYLOADS[value]})
+            return self._hand_back(HANDOFF_PAYLOADS[value].lstrip("/"))
         if turn.kind == "line":
             return self._post({"payload": f"/{value}"})
         return self._post({"payload": REST_PAYLOADS[turn.kind]})
+
+    def _hand_back(self, intent: str) -> Played:
+        """A person is done: the agent console triggers the intent through Rasa's HTTP
+        API (token auth), as it does in production; no caller's client can send it."""
+        response = self.session.post(
+            f"{self.base_url}/conversations/{self.conversation_id}/trigger_intent",
+            params={"token": self.token, "output_channel": "latest"},
+            json={"name": intent}, timeout=90,
+        )
+        if response.status_code != 200:
+            return Played([f"trigger_intent answered HTTP {response.status_code}"])
+        return Played()
 
     def finish(self) -> Played:
         self.session.close()

@@ -145,7 +145,7 @@ def make_player(stack: Stack, channel: str, name: str, bind: Bindings) -> Player
                            caller="+86" + bind.values["phone"])
     if channel == "webchat":
         return WebchatPlayer(stack.rasa_url)
-    return RestPlayer(stack.rasa_url, name[:40])
+    return RestPlayer(stack.rasa_url, name[:40], stack.token)
 
 
 def tickets_of(client: redis.Redis[bytes], service: TicketService, conversation_id: str,
