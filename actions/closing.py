@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 # Why a conversation ends, from the intent that ended it. Scripted exceptions
 # hang up a few seconds after their closing line; a normal closing waits for
-# the caller to hang up first (HOTLINE_SPEC 1).
+# the caller to hang up first (the party who called hangs up first).
 END_REASONS = {
     "malicious": "malicious",
     "silence": "silence",

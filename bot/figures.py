@@ -1,4 +1,5 @@
-"""The service figures of HOTLINE_SPEC §8 from the hotline's own records in Redis.
+"""The service figures (containment, hand-off rate, first-contact resolution, callbacks on
+time, satisfaction) from the hotline's own records in Redis.
 
 `load_figure_data` reads the records of a period (conversation outcomes, hand-offs,
 tickets, callbacks); `select_records` (pure) picks the records behind each figure and

@@ -1,4 +1,5 @@
-"""Masking of personal numbers (HOTLINE_SPEC 7): keep only the last 4 digits.
+"""Masking of personal numbers in transcripts shown to agents and in logs: keep only the
+last 4 digits.
 
 One function for logs, transcripts and the agent tools. It recognises mainland
 mobile and landline numbers, 18-digit ID-card numbers and 12-19 digit bank-card

@@ -1,4 +1,5 @@
-"""Script audit of one conversation (HOTLINE_SPEC §1, §6): pure, no I/O.
+"""Script audit of one conversation: the standard opening and closing lines were said,
+no forbidden service phrase, the caller hung up first. Pure, no I/O.
 
 For every session of a transcript: the standard opening line comes first, a
 standard closing line comes last (unless the conversation was handed to a

@@ -59,3 +59,15 @@ def test_the_contracts_fail_when_a_boundary_is_crossed(tmp_path: Path) -> None:
     }, result.stdout[-4000:]
     for path in crossings:
         assert path.replace("/", ".").removesuffix(".py") in result.stdout
+
+
+def test_no_file_points_to_a_document_outside_the_repository() -> None:
+    """Comments state the rule they mean; the specification the project was built from
+    is not part of it."""
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    marker = "HOTLINE" + "_SPEC"
+    found = [name for name in tracked if (ROOT / name).is_file()
+             and name.endswith((".py", ".yml", ".md", ".toml", ".txt", ".html", ".js"))
+             and marker in (ROOT / name).read_text(encoding="utf-8", errors="replace")]
+    assert found == []

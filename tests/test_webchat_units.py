@@ -306,7 +306,7 @@ def test_the_widget_never_renders_server_text_as_html() -> None:
 
 
 def test_no_ui_text_contains_a_forbidden_phrase() -> None:
-    """The service taboo phrases (HOTLINE_SPEC 6) are not in the widget or the refusals."""
+    """The service taboo phrases (服务禁语) are not in the widget or the refusals."""
     source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     ui_strings = re.findall(r'"([^"]*[\u4e00-\u9fff][^"]*)"', source)
     lines, config = DomainLines("webchat"), load_webchat_config()

@@ -1,4 +1,5 @@
-"""Callbacks (HOTLINE_SPEC §4): persisted in Redis, placed by a worker through a dialer.
+"""Callbacks: persisted in Redis (they survive restarts), placed by a worker through a
+dialer outside quiet hours, retried, each attempt closed with an outcome code.
 
 Public entry points: `build_callback_scheduler()` (bot.wiring), the
 `CallbackDialer` interface, and the worker `python -m bot.callbacks.worker`.

@@ -1,4 +1,4 @@
-"""Callbacks (HOTLINE_SPEC §4): a promise to call a customer back, and its attempts.
+"""Callbacks: a promise to call a customer back by the promised time, and its attempts.
 
 Life cycle:  pending --claim--> claimed --place--> placed --outcome--> done | failed | exhausted
                 ^                  |  lease expired / dialer error       |

@@ -1,6 +1,6 @@
 """The callback scheduler: plans callbacks, places due ones, records outcomes and retries.
 
-Business rules (HOTLINE_SPEC §4 "Decision", values from hotline.yml `callbacks`):
+Business rules (values from hotline.yml `callbacks`):
 - a due time inside quiet hours moves to the end of the quiet period, and nothing is
   placed while quiet;
 - `no_answer` retries after `retry_interval_minutes` until `max_attempts` calls were

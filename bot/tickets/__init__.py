@@ -1,4 +1,4 @@
-"""Tickets (HOTLINE_SPEC §3): model, validation, severity/SLA, storage and the service.
+"""Tickets: model, validation, severity/SLA, storage and the service.
 
 Public entry points: `build_ticket_service()` (bot.wiring) and `TicketService`.
 See docs/TICKETS.md.

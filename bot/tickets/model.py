@@ -1,4 +1,6 @@
-"""The ticket data model (HOTLINE_SPEC §3 "Ticket fields") and its JSON form.
+"""The ticket data model (number, times, channel, caller, category and severity, the
+caller's own description, promised time, owner and tier, history, callbacks,
+satisfaction) and its JSON form.
 
 Everything here is immutable; the service produces changed copies with
 `dataclasses.replace`. Datetimes are timezone-aware and serialised as ISO 8601
@@ -347,7 +349,7 @@ class TicketRequest:
 
 @dataclass(frozen=True)
 class FeedbackRequest:
-    """Praise or a suggestion (HOTLINE_SPEC §2): recorded, no workflow."""
+    """Praise or a suggestion: recorded (with the staff member or branch named), no workflow."""
 
     kind: str
     text: str

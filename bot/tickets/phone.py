@@ -59,7 +59,7 @@ def normalize_phone(raw: str) -> str | None:
 
 
 def mask_phone(digits: str) -> str:
-    """For logs (HOTLINE_SPEC §7): everything but the last 4 digits masked."""
+    """For logs: everything but the last 4 digits masked (numbers never appear whole)."""
     if len(digits) <= 4:
         return "*" * len(digits)
     return "*" * (len(digits) - 4) + digits[-4:]

@@ -1,4 +1,6 @@
-"""Complaint severity (HOTLINE_SPEC §3 "Decision"), a pure function of the signals.
+"""Complaint severity (urgent: safety, emergency repair, 12315/media/lawyer threats,
+repeated complaints; high: anger, staff attitude, a second contact), a pure function of
+the signals.
 
 urgent: a safety word or a 12315/media/lawyer threat (`severity_keywords.urgent`), or the
         third complaint from the same phone within `repeat_complaint_window_hours`;

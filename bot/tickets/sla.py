@@ -1,4 +1,5 @@
-"""Deadlines of a ticket (HOTLINE_SPEC §3 "Decision"): pure functions of severity and time.
+"""Deadlines of a ticket (first response and promised callback by severity, in business
+time; a missed one escalates a tier): pure functions of severity and time.
 
 - first response: when the first callback attempt is due (`first_response_minutes`);
 - promised time (ETA told to the caller): urgent/high -> now + `callback_minutes`,

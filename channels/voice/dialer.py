@@ -18,7 +18,7 @@ Configuration (environment, except the caller ID and country code):
 
 - `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` — REST credentials;
 - `TWILIO_FROM_NUMBER` — caller ID, default hotline.yml `telephony.callback.caller_id`
-  (the company hotline, HOTLINE_SPEC 4);
+  (the company hotline, so the customer sees who calls back);
 - `TWILIO_API_BASE_URL` — default `https://api.twilio.com`; tests point it at a fake provider;
 - `PUBLIC_BASE_URL` — where the provider reaches this server's webhooks.
 """

@@ -1,4 +1,5 @@
-"""The outbound callback call (HOTLINE_SPEC 4): script, reply handling, outcome.
+"""The outbound callback call: the script that asks whether now is convenient, reply
+handling, outcome.
 
 When the customer answers, they hear the callback opening (domain.yml
 `utter_callback_opening`: `您好,我是…,您现在方便通话吗?`) and reply by voice or keypad:
