@@ -153,14 +153,6 @@ def overlaps(texts: Iterable[tuple[str, str]], reference: Iterable[str],
     return found
 
 
-def training_texts(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
-    """(intent, text) of every training example under `nlu_dir`."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(nlu_dir), language="zh")
-    return [(e.get("intent"), e.get("text")) for e in data.intent_examples]
-
-
 def other_keys(exclude: Path = OUT_DIR) -> set[str]:
     """Keys of the examples outside the generated files (hand-written Rasa files)."""
     from rasa.shared.nlu.training_data.loading import load_data
