@@ -6,13 +6,13 @@ import importlib
 import os
 import time
 from functools import lru_cache
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.support import dialogue_setting, latest_intent, latest_text, order_number_in, utter
+from actions.support import dialogue_setting, utter
 from bot.backend import BusinessBackend, JsonBusinessBackend
 from bot.config import hotline_config
 
@@ -39,45 +39,52 @@ LOOKUP_VALUES = {
 }
 
 
+def requested_topic(tracker: Tracker) -> Optional[str]:
+    """The business intent the caller asked about most recently in this session."""
+    topics = hotline_config().business_intents
+    for event in reversed(tracker.events):
+        if event.get("event") in ("session_started", "restart"):
+            return None
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name in topics:
+                return str(name)
+    return None
+
+
 class ActionAnswerBusiness(Action):
+    """Answer a business request; a lookup's order number was asked for by the lookup
+    form (actions/lookups.py), which also checked that the backend knows it."""
+
     def name(self) -> str:
         return "action_answer_business"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topics = hotline_config().business_intents
-        intent = latest_intent(tracker)
-        topic = intent if intent in topics else tracker.get_slot("business_topic")
-        spec = topics.get(topic or "")
+        topic = requested_topic(tracker)
+        spec = hotline_config().business_intents.get(topic or "")
         if not spec:
-            utter(dispatcher, "utter_nomatch")
-            return [SlotSet("business_step", "asked")]
+            utter(dispatcher, "utter_how_can_i_help")
+            return []
+        served = [SlotSet("served", True)]
         lookup = spec.get("lookup")
-        if lookup:
-            order_number = tracker.get_slot("order_number")
-            if not order_number and tracker.get_slot("business_step") == "asked":
-                order_number = order_number_in(latest_text(tracker))  # keyed in on the phone
-            if not order_number:
-                utter(dispatcher, "utter_ask_order_number")
-                return [SlotSet("business_topic", topic), SlotSet("business_step", "asked")]
-            started = time.monotonic()
-            order = backend().order(order_number)
-            if time.monotonic() - started > hold_threshold_s():
-                # A slow backend: the manual's hold and resume lines (004:307).
-                utter(dispatcher, "utter_hold")
-                utter(dispatcher, "utter_resume")
-            if order is None:
-                utter(dispatcher, "utter_order_not_found", order_number=order_number)
-                return [
-                    SlotSet("business_topic", topic), SlotSet("order_number", None),
-                    SlotSet("business_step", "asked"),
-                ]
-            utter(dispatcher, spec["response"], order_number=order_number,
-                  **LOOKUP_VALUES[lookup](order))
-        else:
+        if not lookup:
             utter(dispatcher, spec["response"])
-        return [
-            SlotSet("business_topic", None), SlotSet("served", True),
-            SlotSet("business_step", "answered"),
-        ]
+            return served
+        number = str(tracker.get_slot("order_number") or "")
+        started = time.monotonic()
+        order = backend().order(number) if number else None
+        if time.monotonic() - started > hold_threshold_s():
+            # A slow backend: the manual's hold and resume lines (004:307).
+            utter(dispatcher, "utter_hold")
+            utter(dispatcher, "utter_resume")
+        if order is None:
+            utter(dispatcher, "utter_order_not_found", order_number=number or None)
+            return [SlotSet("order_number", None)]
+        utter(dispatcher, spec["response"], order_number=order.order_number,
+              **LOOKUP_VALUES[lookup](order))
+        # The next lookup asks for its number again, unless a form set aside (a complaint
+        # about this order) still needs it.
+        forget = [] if tracker.get_slot("form_aside") else [SlotSet("order_number", None)]
+        return served + forget

@@ -8,7 +8,7 @@ from typing import Any
 
 import redis
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
@@ -72,8 +72,11 @@ class ActionEndConversation(Action):
                 services.handoffs().flag_caller(caller, tracker.sender_id, reason)
         except redis.RedisError:
             logger.exception("could not record the end of %s", tracker.sender_id)
-        # The channels open a new session (with the opening line) on the next message.
-        return [SlotSet("session_closed", True)]
+        # Nothing follows a closing line: every form ends with the session, and the
+        # dialogue policy says nothing more in a closed session. The channels open a
+        # new session (with the opening line) on the next message.
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("form_aside", None),
+                SlotSet("session_closed", True)]
 
 
 class ActionStoreSatisfaction(Action):
@@ -122,7 +125,11 @@ class ActionHandoff(Action):
 
 
 class ActionRepeatLast(Action):
-    """The caller asks us to say it again: repeat the last thing the bot said."""
+    """The caller asks us to say it again: the assistant's last turn, word for word.
+
+    That is every line the assistant said between the caller's previous message and
+    this request (an answer and the question after it), not only the last line.
+    """
 
     def name(self) -> str:
         return "action_repeat_last"
@@ -130,12 +137,30 @@ class ActionRepeatLast(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        for event in reversed(tracker.events):
-            if event.get("event") == "bot" and event.get("text"):
-                # Already-approved text we said before: send it again unchanged.
-                dispatcher.utter_message(
-                    text=event["text"], buttons=(event.get("data") or {}).get("buttons") or []
-                )
-                return []
-        dispatcher.utter_message(response="utter_greet_short")
+        for line in last_turn_lines(tracker.events):
+            # Already-approved text we said before: send it again unchanged.
+            dispatcher.utter_message(
+                text=line["text"], buttons=(line.get("data") or {}).get("buttons") or []
+            )
+        if not last_turn_lines(tracker.events):
+            dispatcher.utter_message(response="utter_greet_short")
         return []
+
+
+def last_turn_lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bot's text lines of its turn before the caller's latest message."""
+    users_seen = 0
+    lines: list[dict[str, Any]] = []
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            users_seen += 1
+            if users_seen >= 2 and lines:
+                break
+            continue
+        session_start = kind == "action" and event.get("name") == "action_session_start"
+        if kind == "restart" or session_start:
+            break
+        if users_seen >= 1 and kind == "bot" and event.get("text"):
+            lines.insert(0, event)
+    return lines

@@ -1,41 +1,63 @@
-"""Validation of the complaint and callback forms: what the caller said, checked and normalised.
+"""The forms: what the caller said, read into slots, checked and normalised.
 
-A bad phone number or an impossible time is re-asked (with the domain's
-`utter_invalid_*` line), never stored.
+Every form reads the caller's message the same way (`FormReading`):
+
+- only a message meant for the form is read: one that answers its question, or the
+  message that started the form. A form resumed after a digression, a chit-chat
+  answer or a calming line asks its question again without reading that message;
+- a value the caller states outright (`我姓张`, a phone number, an order number, a
+  category word) fills its slot whichever question is pending, so one sentence can
+  answer several questions and none is asked again;
+- a bare answer (`张`, `明天上午`) only answers the pending question;
+- a stated value that differs from an earlier answer replaces it (a correction) and
+  is confirmed back; a new phone number is read back again;
+- an optional question (hotline.yml `forms.<form>.optional`) can be skipped
+  (`订单号找不到了`); a required one is explained (`utter_why_<slot>`) and asked again.
+
+A bad phone number or an impossible time is re-asked (`utter_invalid_*`), never stored.
 """
 
 from __future__ import annotations
 
 import re
 from abc import abstractmethod
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Optional
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import (
-    dialogue_setting,
-    latest_intent,
-    latest_text,
-    order_number_in,
-    utter,
-)
+from actions.support import dialogue_setting, latest_intent, latest_text, order_number_in, utter
 from bot.clock import SystemClock
 from bot.config import hotline_config
+from bot.dialogue.config import current_repair_config
+from bot.language.replies import confirms, corrects, denies, skips
+from bot.nlu.names import surname_alternation
 from bot.text.digits import digit_view
 from bot.text.normalize import normalize_text
 from bot.tickets.phone import PhoneKind, parse_phone
 from bot.timeslots import ANY_TIME, parse_time_slot
 
-SURNAME_PATTERN = re.compile(
-    r"(?:我姓|免贵姓|姓)([\u4e00-\u9fff]{1,2}?)(?:[,，。 ]|先生|女士|小姐|$)"
-)
-TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
-NOT_GIVEN = "none"  # the slot value when the caller has no order number at hand
+NOT_GIVEN = "none"  # the value of an optional slot the caller skipped
+REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
 PHONE_CANDIDATE = re.compile(r"(?:\+?86)?[0-9][0-9\-]{6,14}[0-9]")
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+BARE_SURNAME = re.compile(r"^(?:我)?(?:姓)?([\u4e00-\u9fff]{1,2}?)(?:先生|女士|小姐)?$")
+TITLE_PATTERN = re.compile(r"(先生|女士|小姐)")
+CORRECTED_SURNAME = re.compile(rf"是({surname_alternation()})(?:先生|女士|小姐)?[,.!。，！]?$")
+PHONE_CUES = ("电话", "手机", "号码", "打这个", "联系方式")
+ORDER_CUES = ("订单", "单号")
+TICKET_NUMBER = re.compile(r"T?\s*(\d{12})")
+# A complaint's words that only ask to complain, not what happened.
+BARE_COMPLAINT = re.compile(
+    r"^(?:喂|你好|您好|我|我要|我想|想|要|我得)?(?:投诉|反映|反馈)(?:一下|个事|一个问题|下)?"
+    r"(?:你们)?[。!！,，.]*$"
+)
 MAX_CALLBACK_DAYS = 30
+
 
 def group_digits(digits: str) -> str:
     """Read-back form of a number: 138 1234 5678 / 010 1234 5678."""
@@ -54,54 +76,209 @@ def address_form(surname: str, title: Optional[str]) -> str:
     return f"{surname}{dialogue_setting('default_address', '先生(女士)')}"
 
 
-class CommonContactValidation(FormValidationAction):
-    """Surname, phone (confirmed back) and callback time: shared by both forms."""
+def given(value: Any) -> bool:
+    return value not in (None, "", NOT_GIVEN)
+
+
+@dataclass(frozen=True)
+class CallerMessage:
+    """The caller's latest message as the forms read it."""
+
+    text: str  # normalised: Simplified, half-width, spoken digits as digits
+    digits: str  # the text with every number as plain digits
+    intent: str
+    entities: dict[str, str]
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> CallerMessage:
+        text = normalize_text(latest_text(tracker))
+        entities: dict[str, str] = {}
+        for entity in (tracker.latest_message or {}).get("entities") or []:
+            name, value = entity.get("entity"), entity.get("value")
+            if name and value is not None and name not in entities:
+                entities[str(name)] = str(value)
+        return cls(text=text, digits=digit_view(text), intent=latest_intent(tracker) or "",
+                   entities=entities)
+
+    @property
+    def declines(self) -> bool:
+        return self.intent == "skip" or (self.intent in ("deny", "inform", "nlu_fallback")
+                                         and skips(self.text))
+
+    @property
+    def corrects(self) -> bool:
+        return self.intent == "correct" or corrects(self.text)
+
+
+def form_when_caller_spoke(tracker: Tracker) -> Optional[str]:
+    """The form that was active when the caller's latest message came."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            seen_user = True
+        elif seen_user and kind == "active_loop":
+            return event.get("name")
+        elif kind in ("session_started", "restart"):
+            return None
+    return None
+
+
+def actions_since_caller(tracker: Tracker, form: str) -> list[str]:
+    """Actions run since the caller's latest message, without the form's own run
+    (Rasa passes its validation action a tracker that ends with the form's run)."""
+    names: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action":
+            names.append(str(event.get("name")))
+    names.reverse()
+    while names and names[-1] == form:
+        names.pop()
+    return names
+
+
+def reads_message(tracker: Tracker, form: str) -> bool:
+    """Is the caller's latest message meant for the form?
+
+    Yes when the form answers the caller directly, and when the form starts in this
+    turn (the message asked for it, and may already answer its questions). No when
+    the form was already active and comes back after another action answered the
+    message (a digression, chit-chat, a calming line): it asks its question again.
+    """
+    return not actions_since_caller(tracker, form) or form_when_caller_spoke(tracker) != form
+
+
+class FormReading(FormValidationAction):
+    """How every form reads the caller (see the module docstring)."""
 
     @abstractmethod
     def name(self) -> str: ...
 
-    def _requested(self, tracker: Tracker) -> Optional[str]:
-        return tracker.get_slot("requested_slot")
+    def _optional(self) -> frozenset[str]:
+        spec = current_repair_config().form(self.form_name())
+        return spec.optional if spec else frozenset()
 
-    async def extract_surname(
+    # --- reading -----------------------------------------------------------------
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if self._requested(tracker) != "surname" or tracker.get_slot("surname"):
-            return {}
-        text = normalize_text(latest_text(tracker))
-        match = SURNAME_PATTERN.search(text)
-        if match:
-            return {"surname": match.group(1)}
-        bare = re.sub(r"[^\u4e00-\u9fff]", "", text)
-        if 1 <= len(bare) <= 2:
-            return {"surname": bare[0]}
-        return {}
+    ) -> list[EventType]:
+        before = dict(tracker.slots)
+        extraction = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extraction)
+        events = await self._extract_validation_events(dispatcher, tracker, domain)
+        # A refused required question is asked again, not refused by the form.
+        events += [e for e in extraction if e.get("name") == REFUSED_SLOT]
+        now = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
+        for slot, value in now.items():
+            if (slot in CONFIRMED_CORRECTIONS and given(before.get(slot)) and given(value)
+                    and before.get(slot) != value):
+                # the corrected value, and how the caller is now addressed
+                values = {slot: str(value), **({"address_as": str(now["address_as"])}
+                                               if given(now.get("address_as")) else {})}
+                utter(dispatcher, f"utter_corrected_{slot}", **values)
+        return events
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
+                                             domain)
+        wanted = list(dict.fromkeys([*required, *self.readable_slots(domain)]))
+        requested = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+        values: dict[str, Any] = {}
+        if reads_message(tracker, self.form_name()):
+            message = CallerMessage.of(tracker)
+            for slot in wanted:
+                stated = self.stated(slot, message, tracker)
+                current = tracker.get_slot(slot)
+                if stated is None or stated == current:
+                    continue
+                if (not given(current) or slot == requested
+                        or (message.corrects and slot in CORRECTABLE)):
+                    values[slot] = stated
+            # A bare answer is read only from a message that states nothing else
+            # (`我姓王` is no callback time, `不对，是139…` no answer to the pending one).
+            if requested and requested in wanted and not CORRECTABLE.intersection(values):
+                values.update(self._answer(requested, message, tracker, dispatcher))
+        offered = tracker.get_slot("caller_phone")
+        if ("phone_number" in wanted and offered and not tracker.get_slot("phone_number")
+                and "phone_number" not in values and requested in (None, "surname")):
+            values["phone_number"] = offered  # the line's own number, read back to confirm
+        return [SlotSet(slot, value) for slot, value in values.items()]
+
+    def readable_slots(self, domain: DomainDict) -> list[str]:
+        """Every slot a message may fill, whether or not the form needs it yet."""
+        return self.domain_slots(domain)
+
+    def _answer(self, slot: str, message: CallerMessage, tracker: Tracker,
+                dispatcher: CollectingDispatcher) -> dict[str, Any]:
+        """A bare answer to the pending question, a skip, or a refusal explained."""
+        if slot != "phone_confirmed" and message.declines:
+            if slot in self._optional():
+                utter(dispatcher, "utter_skip_ack")
+                return {slot: NOT_GIVEN}
+            utter(dispatcher, f"utter_why_{slot}")
+            return {REFUSED_SLOT: slot}  # not a value: the question is asked again
+        bare = self.bare(slot, message, tracker)
+        return {slot: bare} if bare is not None else {}
+
+    def stated(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:
+        """A value for `slot` said outright in the message, or None."""
+        reader = getattr(self, f"stated_{slot}", None)
+        return reader(message, tracker) if reader else None
+
+    def bare(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:
+        """The message as the bare answer to `slot`'s question, or None."""
+        reader = getattr(self, f"bare_{slot}", None)
+        return reader(message, tracker) if reader else None
+
+    # --- surname -------------------------------------------------------------------
+    def stated_surname(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        entity = message.entities.get("surname")
+        if entity or not message.corrects:
+            return entity
+        corrected = CORRECTED_SURNAME.search(message.text)  # `我说错了，是李`
+        return corrected.group(1) if corrected else None
+
+    def bare_surname(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        text = re.sub(r"[^\u4e00-\u9fff]", "", message.text)
+        match = BARE_SURNAME.match(text)
+        return match.group(1)[0] if match else None
 
     def validate_surname(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == NOT_GIVEN:
+            return {"surname": NOT_GIVEN}
         surname = str(value or "").strip()[:2]
         if not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", surname):
             return {"surname": None}
-        title_match = TITLE_PATTERN.search(latest_text(tracker))
-        title = tracker.get_slot("title") or (title_match.group(1) if title_match else None)
+        message = CallerMessage.of(tracker)
+        title_match = TITLE_PATTERN.search(message.text)
+        title = message.entities.get("title") or (title_match.group(1) if title_match else None)
+        title = title or tracker.get_slot("title")
         if title == "小姐":
             title = "女士"
         return {"surname": surname, "title": title, "address_as": address_form(surname, title)}
 
-    async def extract_phone_number(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("phone_number") or tracker.get_slot("phone_confirmed") is False:
-            return {}
-        caller_phone = tracker.get_slot("caller_phone")
-        if caller_phone and tracker.get_slot("requested_slot") in (None, "surname"):
-            # The line's own number is offered first; the caller confirms or corrects it.
-            return {"phone_number": caller_phone}
-        if self._requested(tracker) != "phone_number":
-            return {}
-        match = PHONE_CANDIDATE.search(digit_view(normalize_text(latest_text(tracker))))
-        return {"phone_number": match.group(0)} if match else {}
+    # --- phone and its read-back ------------------------------------------------------
+    def stated_phone_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        entity = message.entities.get("phone_number")
+        if entity:
+            return entity
+        mobile = MOBILE.search(message.digits)
+        if mobile:
+            return mobile.group(0)
+        if any(cue in message.text for cue in PHONE_CUES):
+            match = PHONE_CANDIDATE.search(message.digits)
+            return match.group(0) if match else None
+        return None
+
+    def bare_phone_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        match = PHONE_CANDIDATE.search(message.digits)
+        return match.group(0) if match else None
 
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -110,44 +287,50 @@ class CommonContactValidation(FormValidationAction):
         if phone is None or phone.kind is PhoneKind.SERVICE:
             utter(dispatcher, "utter_invalid_phone")
             return {"phone_number": None}
-        return {"phone_number": phone.digits, "phone_display": group_digits(phone.digits)}
+        confirmed = tracker.get_slot("phone_confirmed")
+        if tracker.get_slot("phone_confirmed_for") != phone.digits:
+            confirmed = None  # a new number is read back again
+        return {"phone_number": phone.digits, "phone_display": group_digits(phone.digits),
+                "phone_confirmed": confirmed}
 
-    async def extract_phone_confirmed(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if self._requested(tracker) != "phone_confirmed":
-            return {}
-        intent = latest_intent(tracker)
-        if intent == "affirm":
-            return {"phone_confirmed": True}
-        if intent == "deny":
-            return {"phone_confirmed": False}
-        # A corrected number instead of yes/no: take it and confirm again.
-        match = PHONE_CANDIDATE.search(digit_view(normalize_text(latest_text(tracker))))
-        if match:
-            validated = self.validate_phone_number(match.group(0), dispatcher, tracker, domain)
-            if validated.get("phone_number"):
-                return {**validated, "phone_confirmed": None}
-        return {}
+    def bare_phone_confirmed(self, message: CallerMessage, tracker: Tracker) -> Optional[bool]:
+        phone = tracker.get_slot("phone_number")
+        said = PHONE_CANDIDATE.search(message.digits)
+        if said:
+            number = parse_phone(said.group(0))
+            if number is not None and number.digits == phone:
+                return True  # the caller said the same number again
+            return None  # another number: read as a correction of the phone (stated)
+        if message.intent == "deny" or denies(message.text):
+            return False
+        if message.intent == "affirm" or confirms(message.text):
+            return True
+        return None
 
     def validate_phone_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is True:
-            return {"phone_confirmed": True}
+            return {"phone_confirmed": True,
+                    "phone_confirmed_for": tracker.get_slot("phone_number")}
+        if value is None:
+            return {"phone_confirmed": None}
         # Denied: ask for the number again.
-        return {"phone_confirmed": None, "phone_number": None, "phone_display": None}
+        return {"phone_confirmed": None, "phone_number": None, "phone_display": None,
+                "phone_confirmed_for": None}
 
-    async def extract_callback_time(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if self._requested(tracker) != "callback_time" or tracker.get_slot("callback_time"):
-            return {}
-        return {"callback_time": latest_text(tracker)}
+    # --- callback time ---------------------------------------------------------------
+    def stated_callback_time(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        return message.entities.get("time_slot")
+
+    def bare_callback_time(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        return message.text or None
 
     def validate_callback_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == NOT_GIVEN:
+            return {"callback_time": NOT_GIVEN}
         now = SystemClock().now()
         parsed = parse_time_slot(str(value or ""), now)
         if parsed == ANY_TIME:
@@ -160,8 +343,27 @@ class CommonContactValidation(FormValidationAction):
             return {"callback_time": None}
         return {"callback_time": str(value)[:100]}
 
+    # --- order number ----------------------------------------------------------------
+    def stated_order_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        entity = message.entities.get("order_number")
+        if entity:
+            return entity
+        if any(cue in message.text for cue in ORDER_CUES):
+            return order_number_in(message.text)
+        return None
 
-class ValidateComplaintForm(CommonContactValidation):
+    def bare_order_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        return order_number_in(message.text)
+
+
+# Answers a caller may correct by stating them again (`不对，是…`), and those whose
+# correction is confirmed with `utter_corrected_<slot>` (a new phone is read back).
+CORRECTABLE = frozenset({"surname", "phone_number", "order_number", "callback_time",
+                         "caller_address", "ticket_number"})
+CONFIRMED_CORRECTIONS = frozenset({"surname", "order_number", "callback_time", "caller_address"})
+
+
+class ValidateComplaintForm(FormReading):
     def name(self) -> str:
         return "validate_complaint_form"
 
@@ -183,39 +385,22 @@ class ValidateComplaintForm(CommonContactValidation):
                 position += 1
         return slots
 
-    async def extract_order_number(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if self._requested(tracker) != "order_number" or tracker.get_slot("order_number"):
-            return {}
-        entity = next(tracker.get_latest_entity_values("order_number"), None)
-        if entity:
-            return {"order_number": entity}
-        keyed = order_number_in(latest_text(tracker))
-        if keyed:
-            return {"order_number": keyed}
-        # The order number is optional: an answer without one ("没有", "记不清了") moves on.
-        return {"order_number": NOT_GIVEN}
+    def readable_slots(self, domain: DomainDict) -> list[str]:
+        extra = hotline_config().section("complaint_extra_slots").values()
+        return list(dict.fromkeys([*self.domain_slots(domain),
+                                   *(slot for slots in extra for slot in slots or [])]))
 
-    async def extract_caller_address(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if self._requested(tracker) != "caller_address" or tracker.get_slot("caller_address"):
-            return {}
-        entity = next(tracker.get_latest_entity_values("address"), None)
-        text = latest_text(tracker).strip()
-        return {"caller_address": (entity or text)[:200]} if (entity or text) else {}
+    def stated_complaint_description(self, message: CallerMessage,
+                                     tracker: Tracker) -> Optional[str]:
+        """The message that started the complaint, when it says what happened."""
+        started_now = form_when_caller_spoke(tracker) != self.form_name()
+        if not started_now or BARE_COMPLAINT.match(message.text):
+            return None
+        return latest_text(tracker) if len(message.text) >= 4 else None
 
-    async def extract_complaint_description(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("complaint_description"):
-            return {}
-        requested = self._requested(tracker)
-        if requested == "complaint_description" or latest_intent(tracker) == "complaint":
-            # The caller's own words are the description (let them finish: HOTLINE_SPEC 3).
-            return {"complaint_description": latest_text(tracker)}
-        return {}
+    def bare_complaint_description(self, message: CallerMessage,
+                                   tracker: Tracker) -> Optional[str]:
+        return latest_text(tracker)
 
     def validate_complaint_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -223,21 +408,18 @@ class ValidateComplaintForm(CommonContactValidation):
         text = str(value or "").strip()
         return {"complaint_description": text[:2000] if len(text) >= 2 else None}
 
-    async def extract_complaint_category(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("complaint_category"):
-            return {}
-        entity = next(tracker.get_latest_entity_values("complaint_category"), None)
+    def stated_complaint_category(self, message: CallerMessage,
+                                  tracker: Tracker) -> Optional[str]:
+        entity = message.entities.get("complaint_category")
         if entity:
-            return {"complaint_category": entity}
-        text = normalize_text(latest_text(tracker))
+            return entity
         for category, words in hotline_config().section("complaint_category_words").items():
-            if any(str(word) in text for word in words or []):
-                return {"complaint_category": category}
-        if self._requested(tracker) == "complaint_category":
-            return {"complaint_category": "other"}
-        return {}
+            if any(str(word) in message.text for word in words or []):
+                return str(category)
+        return None
+
+    def bare_complaint_category(self, message: CallerMessage, tracker: Tracker) -> str:
+        return "other"
 
     def validate_complaint_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -245,8 +427,14 @@ class ValidateComplaintForm(CommonContactValidation):
         known = hotline_config().complaint_categories
         return {"complaint_category": value if value in known else "other"}
 
+    def stated_caller_address(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        return message.entities.get("address")
 
-class ValidateCallbackForm(CommonContactValidation):
+    def bare_caller_address(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        text = latest_text(tracker).strip()
+        return text[:200] if len(text) >= 2 else None
+
+
+class ValidateCallbackForm(FormReading):
     def name(self) -> str:
         return "validate_callback_form"
-

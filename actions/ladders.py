@@ -29,6 +29,25 @@ def user_intents_this_session(events: Iterable[dict[str, Any]]) -> list[str]:
     return intents
 
 
+def consecutive_refusals(events: Iterable[dict[str, Any]]) -> int:
+    """How many of the caller's latest turns in a row a form could not read."""
+    refused: list[bool] = []
+    for event in events:
+        kind = event.get("event")
+        if kind in ("session_started", "restart"):
+            refused = []
+        elif kind == "user":
+            refused.append(False)
+        elif kind == "action_execution_rejected" and refused:
+            refused[-1] = True
+    count = 0
+    for was_refused in reversed(refused):
+        if not was_refused:
+            break
+        count += 1
+    return count
+
+
 def occurrence_count(intents: list[str], intent: str, consecutive: bool) -> int:
     if not consecutive:
         return intents.count(intent)
@@ -62,8 +81,11 @@ class LadderStep(Action, metaclass=ABCMeta):
     ) -> list[EventType]:
         spec = hotline_config().section("ladders")[self.ladder]
         intent = str(spec.get("intent", self.ladder))
-        intents = user_intents_this_session(tracker.events)
-        count = occurrence_count(intents, intent, spec.get("count") != "session")
+        if spec.get("count") == "form_refusals":
+            count = consecutive_refusals(tracker.events)
+        else:
+            intents = user_intents_this_session(tracker.events)
+            count = occurrence_count(intents, intent, spec.get("count") != "session")
         return [SlotSet(spec["slot"], stage_for(list(spec["stages"]), count))]
 
 
@@ -89,3 +111,7 @@ class ActionLadderLowVolume(LadderStep):
 
 class ActionLadderDialect(LadderStep):
     ladder = "dialect"
+
+
+class ActionLadderFormNomatch(LadderStep):
+    ladder = "form_nomatch"

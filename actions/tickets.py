@@ -7,7 +7,6 @@ duplicated webhook never files twice (bot/tickets is idempotent on that key).
 from __future__ import annotations
 
 import logging
-import re
 from abc import ABCMeta, abstractmethod
 from typing import Any, Optional
 
@@ -16,18 +15,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from actions.forms import NOT_GIVEN
+from actions.forms import NOT_GIVEN  # noqa: I001 - the forms define the skipped value
 from actions.ladders import user_intents_this_session
 from actions.support import channel_of, dialogue_setting, latest_intent, latest_text, utter
-from bot.text.digits import digit_view
-from bot.text.normalize import normalize_text
 from bot.tickets.errors import TicketError, ValidationFailed
-from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest, normalize_ticket_number
-from bot.tickets.phone import normalize_phone
+from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest
 
 logger = logging.getLogger(__name__)
-
-TICKET_NUMBER_IN_TEXT = re.compile(r"T?\s*(\d{12})")
 
 # Slots the forms fill, emptied once a ticket is filed so a second complaint starts clean.
 FORM_SLOTS = (
@@ -77,12 +71,12 @@ def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
         category=tracker.get_slot("complaint_category") or (
             "inquiry" if tracker.active_loop_name == "callback_form" else "other"
         ),
-        surname=tracker.get_slot("surname") or "",
+        surname=_given(tracker.get_slot("surname")),
         title=tracker.get_slot("title") or "",
         phone=tracker.get_slot("phone_number") or tracker.get_slot("caller_phone") or "",
         address=tracker.get_slot("caller_address") or "",
         order_number=_given(tracker.get_slot("order_number")),
-        preferred_time_text=tracker.get_slot("callback_time") or "",
+        preferred_time_text=_given(tracker.get_slot("callback_time")),
         latest_intent=latest_intent(tracker),
         anger_streak=anger_streak(tracker),
         extra_text=" ".join(
@@ -190,19 +184,8 @@ class ActionPursueRequest(Action):
             return [SlotSet("served", True)]
 
 
-def _ticket_number_in(tracker: Tracker) -> Optional[str]:
-    candidate = tracker.get_slot("ticket_number") or next(
-        tracker.get_latest_entity_values("ticket_number"), None
-    )
-    if candidate:
-        return normalize_ticket_number(str(candidate))
-    text = digit_view(normalize_text(latest_text(tracker))).upper()
-    match = TICKET_NUMBER_IN_TEXT.search(text)
-    return f"T{match.group(1)}" if match else None
-
-
 class ActionTicketStatus(Action):
-    """Status by ticket number, or by phone once the caller's surname matches."""
+    """The status of the ticket the lookup form found (by number, or phone + surname)."""
 
     def name(self) -> str:
         return "action_ticket_status"
@@ -211,32 +194,26 @@ class ActionTicketStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         service = services.tickets()
-        number = _ticket_number_in(tracker)
+        number = tracker.get_slot("ticket_number")
         ticket: Optional[Ticket] = None
-        if number:
-            ticket = service.get_ticket(number)
-        else:
-            phone = normalize_phone(digit_view(normalize_text(latest_text(tracker)))) or (
-                tracker.get_slot("phone_number")
-            )
-            if phone:
-                surname = tracker.get_slot("surname")
-                if not surname:
-                    utter(dispatcher, "utter_confirm_identity")
-                    return [SlotSet("phone_number", phone), SlotSet("ticket_step", "asked")]
-                matches = service.find_for_caller(surname, phone=phone)
+        try:
+            if number:
+                ticket = service.get_ticket(str(number))
+            elif tracker.get_slot("surname") and tracker.get_slot("phone_number"):
+                matches = service.find_for_caller(
+                    str(tracker.get_slot("surname")), phone=str(tracker.get_slot("phone_number"))
+                )
                 ticket = matches[0] if matches else None
-            else:
-                utter(dispatcher, "utter_ask_ticket_number")
-                return [SlotSet("ticket_step", "asked")]
+        except TicketError:
+            logger.exception("ticket lookup for %s failed", tracker.sender_id)
         if ticket is None:
             utter(dispatcher, "utter_ticket_not_found")
-            return [SlotSet("ticket_step", "asked"), SlotSet("ticket_number", None)]
+            return [SlotSet("ticket_number", None)]
         utter(
             dispatcher, f"utter_ticket_status_{ticket.status.value}",
             ticket_id=ticket.number, ticket_promised_time=promised_text(ticket),
         )
-        return [SlotSet("ticket_step", "answered"), SlotSet("served", True)]
+        return [SlotSet("ticket_number", None), SlotSet("served", True)]
 
 
 class ActionRecordFeedback(Action, metaclass=ABCMeta):

@@ -96,6 +96,8 @@ class HotlineConfig:
             "assistant_name": self.company.assistant_name,
             "hotline_number": self.company.hotline_number,
             "referral_number": self.company.referral_number,
+            "business_open": str(self.business_hours.get("open", "09:00")),
+            "business_close": str(self.business_hours.get("close", "21:00")),
         }
 
 

@@ -18,6 +18,8 @@ from typing import Any, Optional, Protocol
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from bot.dialogue.planner import OPENED_ON_CONNECT
+
 CHANNEL_NAME = "phone"
 Message = dict[str, Any]
 
@@ -68,7 +70,7 @@ class RasaDialogue:
         async with agent.lock_store.lock(sid):
             processor = agent.processor
             tracker = await processor.fetch_tracker_with_initial_session(
-                sid, output, dict(metadata)
+                sid, output, {**metadata, OPENED_ON_CONNECT: True}
             )
             await processor.save_tracker(tracker)
         return output.messages

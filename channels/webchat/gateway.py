@@ -24,6 +24,7 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted
 from sanic import Sanic
 
+from bot.dialogue.planner import OPENED_ON_CONNECT
 from channels.sessions import reopen_if_closed
 from channels.webchat.history import visible_history
 from channels.webchat.triggers import WIDGET_TRIGGERS, button_intents
@@ -78,7 +79,7 @@ class AgentGateway:
         async with agent.lock_store.lock(sender_id):
             processor = agent.processor
             tracker = await processor.fetch_tracker_and_update_session(
-                sender_id, output_channel, metadata
+                sender_id, output_channel, {**metadata, OPENED_ON_CONNECT: True}
             )
             started = any(
                 isinstance(event, ActionExecuted)

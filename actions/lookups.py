@@ -1,0 +1,111 @@
+"""The lookup forms: an order number for order/refund/warranty questions, a ticket
+number (or the phone and surname it was filed with) for a ticket's progress.
+
+They read the caller like every form (actions/forms.py) and check the answer against
+the backend, so a number that finds nothing is asked again with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.business import backend
+from actions.forms import NOT_GIVEN, TICKET_NUMBER, CallerMessage, FormReading, given
+from actions.support import utter
+from bot.tickets.errors import TicketError
+from bot.tickets.model import normalize_ticket_number
+
+TICKET_CUES = ("工单", "单号", "投诉单")
+
+
+class ValidateOrderLookupForm(FormReading):
+    def name(self) -> str:
+        return "validate_order_lookup_form"
+
+    def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = str(value or "").strip()
+        if not number:
+            return {"order_number": None}
+        if backend().order(number) is None:
+            utter(dispatcher, "utter_order_not_found", order_number=number)
+            return {"order_number": None}
+        return {"order_number": number}
+
+
+class ValidateTicketLookupForm(FormReading):
+    """By ticket number; or by the phone it was filed with, after the surname matches."""
+
+    def name(self) -> str:
+        return "validate_ticket_lookup_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if not given(tracker.get_slot("ticket_number")) and given(tracker.get_slot("phone_number")):
+            return ["phone_number", "surname"]
+        return ["ticket_number"]
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if tracker.get_slot("surname") == NOT_GIVEN and not any(
+            e.get("name") == "surname" for e in events
+        ):
+            # A surname skipped elsewhere is still needed here: it is the identity check.
+            events.append(SlotSet("surname", None))
+        return events
+
+    def stated_ticket_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        entity = message.entities.get("ticket_number")
+        if entity:
+            return normalize_ticket_number(entity)
+        match = TICKET_NUMBER.search(message.digits.upper())
+        if match and any(cue in message.text for cue in TICKET_CUES):
+            return f"T{match.group(1)}"
+        return None
+
+    def bare_ticket_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        match = TICKET_NUMBER.search(message.digits.upper())
+        return f"T{match.group(1)}" if match else None
+
+    def validate_ticket_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = normalize_ticket_number(str(value or ""))
+        try:
+            found = bool(number) and services.tickets().get_ticket(number) is not None
+        except TicketError:
+            found = False
+        if not found:
+            utter(dispatcher, "utter_ticket_not_found")
+            return {"ticket_number": None}
+        return {"ticket_number": number}
+
+    def validate_surname(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        checked = super().validate_surname(value, dispatcher, tracker, domain)
+        surname, phone = checked.get("surname"), tracker.get_slot("phone_number")
+        if not given(surname) or not given(phone):
+            return checked
+        try:
+            matches = services.tickets().find_for_caller(str(surname), phone=str(phone))
+        except TicketError:
+            matches = []
+        if not matches:
+            utter(dispatcher, "utter_ticket_not_found")
+            return {"surname": None, "phone_number": None, "phone_display": None}
+        return checked

@@ -1,0 +1,195 @@
+"""Typed configuration of conversation repair: hotline.yml `dialogue.repair` and `forms`.
+
+Which intent means what when a caller leaves the happy path is company configuration
+(a company with other intents renames them here), as are the forms' optional slots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import ConfigError, HotlineConfig, hotline_config
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One form: the intents that are answers to it, what may be skipped, what is kept."""
+
+    name: str
+    intents: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()
+    # A form left unfinished (cancel, goodbye, hand-off, silence) keeps what the caller
+    # said as an incomplete ticket when one of these slots was filled.
+    keeps_ticket_when: frozenset[str] = frozenset()
+    # Slots whose answer is free text: anything but a control intent is the answer.
+    free_text: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """An escalation ladder (hotline.yml `ladders`): the n-th occurrence of its intent
+    reaches the n-th stage; each stage says its lines (`lines`, inside a form `in_form`
+    where it differs). The tokens `end` and `handoff` in a stage's lines end the session
+    or hand the caller to a person."""
+
+    name: str
+    intent: str
+    slot: str
+    lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    in_form: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        return f"action_ladder_{self.name}"
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    cancel: frozenset[str]
+    goodbye: frozenset[str]
+    human: frozenset[str]
+    repeat: frozenset[str]
+    louder: frozenset[str]
+    greet: frozenset[str]
+    hangup: frozenset[str]
+    answers: frozenset[str]
+    no_more: frozenset[str]
+    go_ahead: frozenset[str]
+    chitchat: Mapping[str, str]
+    anything_else_prompts: frozenset[str]
+    survey_prompt: str
+    angry: str
+    malicious: str
+    complaint: str
+    out_of_scope: str
+    praise: str
+    suggestion: str
+    ticket_status: str
+    nomatch_intent: str
+    business: frozenset[str]
+    topic_words: tuple[str, ...]
+    forms: Mapping[str, FormSpec] = field(default_factory=dict)
+    ladders: Mapping[str, Ladder] = field(default_factory=dict)
+    # Channel events that end the session with their own closing line.
+    endings: Mapping[str, str] = field(default_factory=dict)
+    # Intents that interrupt even a free-text answer (besides cancel, goodbye, …).
+    interrupting: frozenset[str] = frozenset()
+    # What the channels report rather than the caller says (silence, hang-up …).
+    channel_events: frozenset[str] = frozenset()
+
+    def ladder_for(self, intent: str) -> Ladder | None:
+        return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
+
+    @property
+    def control_intents(self) -> frozenset[str]:
+        """What is never the answer to a form's question."""
+        return (self.cancel | self.goodbye | self.human | self.repeat | self.louder
+                | self.hangup | frozenset(self.endings) | self.interrupting)
+
+    def form(self, name: str | None) -> FormSpec | None:
+        return self.forms.get(name or "")
+
+    def form_for_intent(self, intent: str) -> str | None:
+        """The form that serves a request (e.g. an order lookup for `order_status`)."""
+        for spec in self.forms.values():
+            if intent in spec.intents:
+                return spec.name
+        return None
+
+
+def _names(raw: Mapping[str, Any], key: str, default: tuple[str, ...] = ()) -> frozenset[str]:
+    value = raw.get(key, list(default))
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"hotline.yml: dialogue.repair.{key} must be a list")
+    return frozenset(str(v) for v in value)
+
+
+def _forms(raw: Mapping[str, Any]) -> dict[str, FormSpec]:
+    forms = {}
+    for name, spec in (raw or {}).items():
+        spec = spec or {}
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"hotline.yml: forms.{name} must be a mapping")
+        forms[str(name)] = FormSpec(
+            name=str(name),
+            intents=frozenset(str(i) for i in spec.get("intents") or []),
+            optional=frozenset(str(s) for s in spec.get("optional") or []),
+            keeps_ticket_when=frozenset(str(s) for s in spec.get("keeps_ticket_when") or []),
+            free_text=frozenset(str(s) for s in spec.get("free_text") or []),
+        )
+    return forms
+
+
+def repair_config(config: HotlineConfig) -> RepairConfig:
+    """Parse `dialogue.repair`, `forms`, `business_intents` and `complaint_category_words`."""
+    raw = config.dialogue.get("repair") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("hotline.yml: dialogue.repair must be a mapping")
+    states = raw.get("states") or {}
+    business = config.business_intents
+    words = config.section("complaint_category_words")
+    return RepairConfig(
+        cancel=_names(raw, "cancel", ("cancel",)),
+        goodbye=_names(raw, "goodbye", ("goodbye",)),
+        human=_names(raw, "human", ("request_human",)),
+        repeat=_names(raw, "repeat", ("ask_repeat",)),
+        louder=_names(raw, "louder", ("too_quiet_bot",)),
+        greet=_names(raw, "greet", ("greet",)),
+        hangup=_names(raw, "hangup", ("hangup",)),
+        answers=_names(raw, "answers", ("inform", "affirm", "deny", "nlu_fallback")),
+        no_more=_names(raw, "no_more", ("deny", "goodbye", "thank")),
+        go_ahead=_names(raw, "go_ahead", ("affirm",)),
+        chitchat={str(k): str(v) for k, v in (raw.get("chitchat") or {}).items()},
+        anything_else_prompts=_names(raw, "anything_else_prompts", ("utter_anything_else",)),
+        survey_prompt=str(raw.get("survey_prompt", "utter_ask_satisfaction")),
+        angry=str(states.get("angry", "angry")),
+        malicious=str(states.get("malicious", "malicious")),
+        complaint=str(states.get("complaint", "complaint")),
+        out_of_scope=str(states.get("out_of_scope", "out_of_scope")),
+        praise=str(states.get("praise", "praise")),
+        suggestion=str(states.get("suggestion", "suggestion")),
+        ticket_status=str(raw.get("ticket_status", "ask_ticket_status")),
+        nomatch_intent=str(raw.get("nomatch", "nlu_fallback")),
+        business=frozenset(str(k) for k in business),
+        topic_words=tuple(
+            str(word) for group in words.values() for word in (group or []) if str(word)
+        ),
+        forms=_forms(config.section("forms")),
+        ladders={str(name): _ladder(str(name), spec) for name, spec in
+                 config.section("ladders").items()},
+        endings={str(k): str(v) for k, v in (raw.get("endings") or {}).items()},
+        interrupting=_names(raw, "interrupting", ("malicious",)),
+        channel_events=_names(raw, "channel_events", ("silence", "hangup")),
+    )
+
+
+def _lines(raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(stage): tuple(str(line) for line in lines or []) for stage, lines in raw.items()}
+
+
+def _ladder(name: str, spec: Any) -> Ladder:
+    if not isinstance(spec, Mapping) or "slot" not in spec:
+        raise ConfigError(f"hotline.yml: ladders.{name} needs a slot")
+    return Ladder(
+        name=name,
+        intent=str(spec.get("intent", name)),
+        slot=str(spec["slot"]),
+        lines=_lines(spec.get("lines")),
+        in_form=_lines(spec.get("in_form")),
+    )
+
+
+_parsed: tuple[int, RepairConfig] | None = None
+
+
+def current_repair_config() -> RepairConfig:
+    """`repair_config` of the current hotline.yml, parsed once per loaded file."""
+    global _parsed
+    config = hotline_config()
+    if _parsed is None or _parsed[0] != id(config):
+        _parsed = (id(config), repair_config(config))
+    return _parsed[1]

@@ -1,0 +1,267 @@
+"""What the assistant does next when a caller leaves the happy path (docs/DIALOGUE.md).
+
+Pure: no Rasa, no I/O. The dialogue policy (rasa_extensions/policy.py) describes the
+conversation as a `CallerTurn` (what the caller just said and where the script stood
+when they said it) and a `TurnProgress` (what has been done since) and asks
+`next_step`. `None` means: the rules in data/rules decide (the happy paths).
+
+A turn's *plan* is the list of actions for what the caller did, worked out from the
+turn's start, so every step of one turn follows the same plan. Plans own:
+
+- the closing line is final: once a session is closed nothing more is said;
+- escalation ladders and channel events (anger, abuse, silence, line quality, idle chat),
+  outside and inside forms; an ending inside a form keeps what the caller said;
+- repair inside any form: cancel, goodbye, a person, repeat, chit-chat, digressions
+  (answered, then the form's pending question again), no-match;
+- the skeleton's answers: a first greeting, "anything else?" answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from bot.dialogue.config import FormSpec, RepairConfig
+
+LISTEN = "action_listen"
+END = "action_end_conversation"
+HANDOFF = "action_handoff"
+REPEAT = "action_repeat_last"
+CANCEL_FORM = "action_cancel_form"  # drop the form, say so (keeps a described complaint)
+CLOSE_FORM = "action_close_form"  # the caller leaves: keep what was said, say so
+KEEP_FORM = "action_keep_form"  # leave the form silently, keeping what was said
+SET_FORM_ASIDE = "action_set_form_aside"  # a digression comes first: remember the form
+RESUME_FORM = "action_resume_form"  # back to the form set aside, its question again
+FORM_NOMATCH = "form_nomatch"  # the ladder of answers a form could not read
+ANSWER_ACTIONS = frozenset({"action_answer_business", "action_ticket_status",
+                            "action_create_ticket"})
+REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's message so
+# Session metadata of channels that open the session when the caller connects (the
+# opening line comes before the caller's first message, which is then not a first
+# greeting the opening already answered).
+OPENED_ON_CONNECT = "opened_on_connect"
+# Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
+LINE_TOKENS = {"end": END, "handoff": HANDOFF}
+
+
+@dataclass(frozen=True)
+class CallerTurn:
+    """The caller's message and where the script stood when it came."""
+
+    intent: str
+    text: str = ""
+    form: str | None = None  # the form active when the caller spoke
+    requested_slot: str | None = None  # its pending question
+    last_response: str | None = None  # the last response said before the caller spoke
+    served: bool = False
+    opening_this_turn: bool = False  # the opening line was said for this very message
+    form_aside: str | None = None  # a form set aside for a digression
+    caller_state: str | None = None  # how the caller feels beside the request (angry …)
+
+
+@dataclass(frozen=True)
+class TurnProgress:
+    """What has happened since the caller spoke."""
+
+    done: tuple[str, ...] = ()  # actions run, in order; REJECTED + form for a refusal
+    slots: Mapping[str, Any] = None  # type: ignore[assignment]
+    session_closed: bool = False
+
+    def slot(self, name: str) -> Any:
+        return (self.slots or {}).get(name)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action. A form run after another action of the turn does not read the
+    caller's message again: it asks its pending question (actions/forms.py)."""
+
+    action: str
+
+
+PlanItem = Union[str, Step]
+
+
+def next_step(
+    turn: CallerTurn | None, progress: TurnProgress, config: RepairConfig
+) -> Step | None:
+    """The next action of this turn, or None to leave it to the rules.
+
+    `turn` is None before the caller has said anything in this session."""
+    if progress.session_closed:
+        return Step(LISTEN)  # nothing is said after a closing line
+    if turn is None:
+        return None
+    done = progress.done
+    refused = next((i for i, name in enumerate(done) if name.startswith(REJECTED)), None)
+    if refused is not None:
+        form = done[refused][len(REJECTED):]
+        plan = _ladder(FORM_NOMATCH, progress, config, _back_to(form), _leave_form())
+        return _follow(plan or [], done[refused + 1:])
+    if done and done[-1] in ANSWER_ACTIONS and progress.slot("form_aside"):
+        return Step(RESUME_FORM)  # the digression is answered: back to the form
+    plan = _plan(turn, progress, config)
+    nomatch = config.ladder_for(config.nomatch_intent)
+    if done and nomatch and done[0] == nomatch.action and (not plan or _name(plan[0]) != done[0]):
+        # No rule applied (the rules' fallback is the no-match ladder): play it on.
+        back = _back_to(turn.form) if turn.form else [LISTEN]
+        plan = _ladder(config.nomatch_intent, progress, config, back, [])
+    return None if plan is None else _follow(plan, done)
+
+
+def _name(item: PlanItem) -> str:
+    return item.action if isinstance(item, Step) else item
+
+
+def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
+    steps = [item if isinstance(item, Step) else Step(item) for item in plan]
+    if [step.action for step in steps[: len(done)]] != list(done):
+        return None  # the turn went another way: the rules decide
+    return steps[len(done)] if len(done) < len(steps) else None
+
+
+def _plan(
+    turn: CallerTurn, progress: TurnProgress, config: RepairConfig
+) -> list[PlanItem] | None:
+    if turn.form:
+        return _in_form(turn, progress, config)
+    return _outside_form(turn, progress, config)
+
+
+def _back_to(form: str) -> list[PlanItem]:
+    return [form]
+
+
+def _leave_form() -> list[PlanItem]:
+    return [KEEP_FORM]
+
+
+def _ladder(
+    intent: str,
+    progress: TurnProgress,
+    config: RepairConfig,
+    carry_on: list[PlanItem],
+    leave: list[PlanItem],
+    in_form: bool = False,
+) -> list[PlanItem] | None:
+    """The ladder of `intent`: its action, then what the stage it reached says.
+
+    `carry_on` follows a stage that keeps the conversation going (listen, or the
+    form's question again); `leave` comes before a stage that ends or hands off.
+    """
+    ladder = config.ladder_for(intent)
+    if ladder is None:
+        return None
+    stage = progress.slot(ladder.slot)
+    lines = list(ladder.in_form.get(stage) or ladder.lines.get(stage) or []) if in_form else (
+        list(ladder.lines.get(stage) or [])
+    )
+    actions = [LINE_TOKENS.get(line, line) for line in lines]
+    ends = any(action in (END, HANDOFF) for action in actions)
+    if ends:
+        return [ladder.action, *leave, *actions, *([] if END in actions else [LISTEN])]
+    return [ladder.action, *actions, *carry_on]
+
+
+def _outside_form(
+    turn: CallerTurn, progress: TurnProgress, config: RepairConfig
+) -> list[PlanItem] | None:
+    intent = turn.intent
+    if intent in config.greet and turn.opening_this_turn:
+        return [LISTEN]  # the opening line has answered the greeting
+    if turn.last_response == config.survey_prompt and intent not in config.channel_events:
+        # Whatever the answer, it is read for a score; a score is thanked; then goodbye.
+        thanks = ["utter_thanks_for_rating"] if progress.slot("survey_answer") == "rated" else []
+        return ["action_store_satisfaction", *thanks, "utter_closing", END]
+    if turn.last_response in config.anything_else_prompts:
+        if intent in config.no_more:
+            return [config.survey_prompt, LISTEN] if turn.served else ["utter_closing", END]
+        if intent in config.go_ahead:
+            return ["utter_go_ahead", LISTEN]
+    if intent in config.repeat:
+        return [REPEAT, LISTEN]
+    if intent in config.chitchat and intent not in config.no_more:
+        follow = "utter_anything_else" if turn.served else "utter_how_can_i_help"
+        return [config.chitchat[intent], follow, LISTEN]
+    if intent in config.endings:
+        return [config.endings[intent], END]
+    if intent == config.complaint and turn.caller_state == config.angry:
+        # A complaint in anger: the calming line first, then the complaint procedure.
+        return ["utter_calm_down", "utter_complaint_thanks", "utter_complaint_apology",
+                "complaint_form"]
+    if intent == config.angry and _names_a_problem(turn.text, config):
+        # Angry *and* a service problem: calm the caller, then the complaint procedure.
+        return _ladder(intent, progress, config,
+                       ["utter_complaint_apology", "complaint_form"], [])
+    return _ladder(intent, progress, config, [LISTEN], [])
+
+
+def _names_a_problem(text: str, config: RepairConfig) -> bool:
+    return any(word in text for word in config.topic_words)
+
+
+def _in_form(
+    turn: CallerTurn, progress: TurnProgress, config: RepairConfig
+) -> list[PlanItem] | None:
+    form = str(turn.form)
+    spec = config.form(form)
+    intent = turn.intent
+    back = _back_to(form)
+    aside = turn.form_aside
+    if intent in config.hangup:
+        return ["action_handle_hangup", LISTEN]
+    if intent in config.goodbye:
+        return [CLOSE_FORM, "utter_closing", END]
+    if intent in config.cancel:
+        return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
+    if intent in config.human:
+        return [KEEP_FORM, "utter_handoff", HANDOFF, LISTEN]
+    if intent in config.repeat or intent in config.louder:
+        return [REPEAT, LISTEN]
+    if intent in config.endings:
+        return [KEEP_FORM, config.endings[intent], END]
+    answers = config.answers | (spec.intents if spec else frozenset())
+    if intent in answers or _free_text_answer(turn, spec, config):
+        return None  # the form reads the answer; a refusal comes back as REJECTED
+    if intent == config.malicious or config.ladder_for(intent) is not None:
+        leave = [] if intent == config.malicious else _leave_form()
+        return _ladder(intent, progress, config, back, leave, in_form=True)
+    if intent in config.greet:
+        return ["utter_still_here", *back]
+    if intent in config.chitchat:
+        return [config.chitchat[intent], *back]
+    return _digression(intent, form, config)
+
+
+def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:
+    """A free-text question (a complaint's description) takes anything as its answer but
+    control intents, chit-chat, and other requests that name no problem."""
+    if not spec or turn.requested_slot not in spec.free_text:
+        return False
+    intent = turn.intent
+    if intent in config.control_intents or intent in config.chitchat or intent in config.greet:
+        return False
+    if intent in config.business or intent == config.ticket_status:
+        return _names_a_problem(turn.text, config)
+    return True
+
+
+def _digression(intent: str, form: str, config: RepairConfig) -> list[PlanItem] | None:
+    """Another request in the middle of a form: serve it, then the form's question again."""
+    back = ["utter_resume_form", *_back_to(form)]
+    if intent == config.out_of_scope:
+        return ["utter_out_of_scope", *back]
+    if intent == config.praise:
+        return ["utter_praise_thanks", "action_record_praise", *back]
+    if intent == config.suggestion:
+        return ["utter_suggestion_thanks", "action_record_suggestion", *back]
+    lookup = config.form_for_intent(intent)
+    if lookup and lookup != form:
+        return [SET_FORM_ASIDE, lookup]  # its own question first; answered, the form resumes
+    if intent in config.business:
+        return [SET_FORM_ASIDE, "action_answer_business"]
+    if intent == config.complaint:
+        return [SET_FORM_ASIDE, "utter_complaint_thanks", "utter_complaint_apology",
+                "complaint_form"]
+    return None

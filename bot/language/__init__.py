@@ -1,0 +1,1 @@
+"""Rules of the Chinese language the assistant relies on (pure functions, no I/O)."""

@@ -1,0 +1,46 @@
+"""How callers answer a question in Chinese: skip it, correct an earlier answer, confirm.
+
+Used by the forms (actions/forms.py) beside the NLU intent, so that `订单号找不到了`
+skips an optional question and `不对，是139…` / `我说错了，是李` replace an answer,
+whatever intent the classifier gave the sentence. Texts are normalised first
+(bot/text: Simplified, half-width, Arabic digits).
+"""
+
+from __future__ import annotations
+
+import re
+
+# "I don't have it / rather not say": the caller skips the question.
+_SKIP = re.compile(
+    r"不知道|不清楚|不记得|记不(?:清|得|住)|忘(?:了|记)|找不(?:到|着)|没(?:有|留|记)(?:了|啊|呀|的)?$"
+    r"|^没(?:有|留|记)|不方便|不想(?:说|留|告诉|给)|不愿意|不好说|跳过|不用(?:填|留|说)|没法(?:说|提供)"
+    r"|保密|手边没有|手头没有|暂时没有|说不上来"
+)
+# "That was wrong, it is …": the caller corrects an earlier answer.
+_CORRECTION = re.compile(
+    r"不对|说错|错了|搞错|记错|改成|改为|改一下|更正|应该是|重新说|不是.{0,12}而?是"
+)
+# A yes to a read-back ("对，就是这个号码").
+_CONFIRM = re.compile(
+    r"^(?:嗯|哦|啊)?[,，]?(?:对|是|对的|是的|没错|正确|对对|嗯嗯|好的|可以|就是|没问题)"
+)
+_DENY = re.compile(r"^(?:不对|不是|错了|号码不对|不正确)")
+
+
+def skips(text: str) -> bool:
+    """The answer declines the question (no number at hand, rather not say)."""
+    return bool(_SKIP.search(text.strip()))
+
+
+def corrects(text: str) -> bool:
+    """The message corrects something said before."""
+    return bool(_CORRECTION.search(text))
+
+
+def confirms(text: str) -> bool:
+    """A yes to a read-back, in the caller's words."""
+    return bool(_CONFIRM.match(text.strip())) and not denies(text)
+
+
+def denies(text: str) -> bool:
+    return bool(_DENY.match(text.strip()))
