@@ -61,6 +61,7 @@ def _message(text: str, intent: str | None, vector: list[float],
 
 
 def _gate(tmp_path: Path, **config: object) -> HotlineMaliciousGate:
+    (tmp_path / "model").mkdir()
     storage = LocalModelStorage(tmp_path / "model")
     context = ExecutionContext(GraphSchema({}), node_name="gate")
     gate = HotlineMaliciousGate.create({**HotlineMaliciousGate.get_default_config(), **config},
