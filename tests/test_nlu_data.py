@@ -14,7 +14,14 @@ import pytest
 
 from bench.nlu import load_training
 from bench.nlu_data import (
-    NLU_DIR, OUT_DIR, STATES, overlaps, problems, read_jsonl_texts, read_sources, render,
+    NLU_DIR,
+    OUT_DIR,
+    STATES,
+    overlaps,
+    problems,
+    read_jsonl_texts,
+    read_sources,
+    render,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
