@@ -2,7 +2,8 @@
 
 For each pipeline: 5-fold stratified cross-validation on our own training data
 (data/nlu); with --loso, leave-one-source-out validation on the caller-state
-sources (bench/nlu_validation.py: train without a source, score on it); then a
+sources (bench/nlu_validation.py: `rasa train` without a source, parse its
+examples; the fast in-process variant for tests is bench/nlu_offline.py); then a
 model trained on all of it is scored on an evaluation set (JSONL with `text`
 and `label`, e.g. the five caller states) and, with --external, on a local
 external validation set (bench/external.py). Reports per-label
@@ -341,10 +342,39 @@ def _none_as_malicious(predictions: Sequence[validation.Prediction]) -> dict[str
     return {"n": len(safe), "as_malicious": hits, "rate": hits / len(safe) if safe else 0.0}
 
 
+def loso_rasa(pipeline: list[dict[str, Any]], training: Any,
+              examples: Sequence[validation.Example]) -> list[validation.Prediction]:
+    """Leave-one-source-out with real `rasa train` models (any pipeline, DIET too):
+    per source, train on every other example and parse the source's examples."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    predictions = []
+    for name in sorted({e.source for e in examples if e.source}):
+        held = [e for e in examples if e.source == name]
+        held_keys = {(e.text, e.intent) for e in held}
+        kept = [m for m in training.training_examples
+                if (m.get("text"), m.get("intent")) not in held_keys]
+        fold = TrainingData(training_examples=kept, entity_synonyms=training.entity_synonyms,
+                            regex_features=training.regex_features,
+                            lookup_tables=training.lookup_tables)
+        with tempfile.TemporaryDirectory(prefix="bench-loso-") as tmp:
+            data_path = Path(tmp) / "nlu.yml"
+            RasaYAMLWriter().dump(data_path, fold)
+            model, elapsed = train([dict(c) for c in pipeline], data_path, Path(tmp))
+            parser = Parser(model)
+            for example in held:
+                predictions.append(_prediction(example.text, example.intent, name,
+                                               parser.parse(example.text)))
+            parser.close()
+        print(f"  LOSO {name}: {len(held)} held out, trained in {elapsed:.1f}s", flush=True)
+    return predictions
+
+
 def run_loso(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
     examples = validation.load_examples(ROOT / "data" / "nlu")
     started = time.perf_counter()
-    predictions = validation.loso(pipeline, examples)
+    predictions = loso_rasa(pipeline, load_training(ROOT / "data" / "nlu"), examples)
     return {
         "seconds": time.perf_counter() - started,
         "pooled": validation.state_summary(predictions),
