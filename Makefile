@@ -23,8 +23,10 @@ call:           ## play a phone call in the terminal against `make run` (TwiML w
 	  --url "$${PUBLIC_BASE_URL:-http://127.0.0.1:5005}" --auth-token "$${TWILIO_AUTH_TOKEN:-dev-token}"
 
 DEV ?= ../shared/eval/dev.jsonl
-bench-nlu:      ## NLU: project vs stock pipeline, 5-fold CV and the evaluation set DEV
-	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/nlu.py --dev "$(DEV)" --latency --json results/nlu.json
+NLU_ARGS ?= --folds 0 --stock-epochs 10
+bench-nlu:      ## NLU: project vs stock pipeline, leave-one-source-out, DEV (NLU_ARGS adds options)
+	@py="$$(scripts/setup.sh | tail -n1)" && nice -n 15 "$$py" bench/nlu.py --dev "$(DEV)" --loso \
+	  --latency --json results/nlu.json $$( [ -f results/external.jsonl ] && echo --external results/external.jsonl ) $(NLU_ARGS)
 
 # Load, memory, start-up and scale-out benchmarks (docs/BENCHMARKS.md). Each starts its own
 # stack (own Redis, free ports) and stops it; LOAD_ARGS adds bench/load.py options.

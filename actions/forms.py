@@ -209,9 +209,10 @@ class FormReading(FormValidationAction):
                     and not CORRECTABLE.intersection(values)):
                 values.update(self._answer(requested, message, tracker, dispatcher))
         offered = tracker.get_slot("caller_phone")
-        if ("phone_number" in wanted and offered and not tracker.get_slot("phone_number")
+        if ("phone_confirmed" in wanted and offered and not tracker.get_slot("phone_number")
                 and "phone_number" not in values and requested in (None, "surname")):
-            values["phone_number"] = offered  # the line's own number, read back to confirm
+            # the line's own number, read back to confirm (a form with a read-back)
+            values["phone_number"] = offered
         return [SlotSet(slot, value) for slot, value in values.items()]
 
     def readable_slots(self, domain: DomainDict) -> list[str]:
@@ -402,8 +403,9 @@ class ValidateComplaintForm(FormReading):
                                      tracker: Tracker) -> Optional[str]:
         """The message that started the complaint, when it says what happened."""
         started_now = form_when_caller_spoke(tracker) != self.form_name()
-        if not started_now or only_asks_to_complain(message.text):
-            return None
+        said = latest_text(tracker).strip()
+        if not started_now or said.startswith("/") or only_asks_to_complain(message.text):
+            return None  # a keypad or button payload says nothing about what happened
         return latest_text(tracker) if len(message.text) >= 4 else None
 
     def bare_complaint_description(self, message: CallerMessage,

@@ -1,16 +1,23 @@
 """NLU benchmark: stock pipeline vs the project's pipeline (config.yml).
 
 For each pipeline: 5-fold stratified cross-validation on our own training data
-(data/nlu), then a model trained on all of it is scored on an evaluation set
-(JSONL with `text` and `label`, e.g. the five caller states). Reports per-label
-precision/recall/F1, macro-F1, confusions, training time, fallback-threshold
-sweep and, with --latency, the median of POST /model/parse on a real server.
+(data/nlu); with --loso, leave-one-source-out validation on the caller-state
+sources (bench/nlu_validation.py: `rasa train` without a source, parse its
+examples; the fast in-process variant for tests is bench/nlu_offline.py); then a
+model trained on all of it is scored on an evaluation set (JSONL with `text`
+and `label`, e.g. the five caller states) and, with --external, on a local
+external validation set (bench/external.py). Reports per-label
+precision/recall/F1, macro-F1, confusions, per-source/per-domain figures, the
+malicious decision's precision/recall by threshold, training time,
+fallback-threshold sweep and, with --latency, the median of POST /model/parse on
+a real server.
 
-    python bench/nlu.py --dev ../shared/eval/dev.jsonl [--folds 5] [--latency]
+    python bench/nlu.py --dev ../shared/eval/dev.jsonl [--folds 5] [--loso] [--latency]
+        [--external results/external.jsonl] [--stock-epochs 100]
         [--pipelines stock,hotline] [--json results/nlu.json]
 
 Heavy: every fold trains a model. Runs sequentially, one training at a time.
-The evaluation set is only read, never trained on.
+The evaluation sets are only read, never trained on.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import nlu_validation as validation  # noqa: E402
+
 STATES = ("angry", "malicious", "out_of_scope", "praise", "complaint")
 OTHER = "other"
 STOCK_PIPELINE: list[dict[str, Any]] = [
@@ -56,9 +65,13 @@ def load_eval(path: Path) -> list[tuple[str, str]]:
 
 
 def load_training(data_dir: Path) -> Any:
+    """The NLU training data under `data_dir` (YAML files only, as `rasa train` reads it)."""
+    from rasa.shared.data import get_data_files, is_nlu_file
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    return load_data(str(data_dir), language="zh")
+    files = sorted(get_data_files([str(data_dir)], is_nlu_file))
+    return TrainingData().merge(*[load_data(f, language="zh") for f in files])
 
 
 def stratified_folds(labels: Sequence[str], folds: int, seed: int = 42) -> list[list[int]]:
@@ -96,11 +109,12 @@ def overlap_check(training: Any, eval_rows: list[tuple[str, str]], size: int = 8
 
 
 # ---------------------------------------------------------------------- pipelines
-def pipeline_of(name: str) -> list[dict[str, Any]]:
+def pipeline_of(name: str, stock_epochs: int = 100) -> list[dict[str, Any]]:
     import yaml
 
     if name == "stock":
-        return STOCK_PIPELINE
+        return [dict(c, epochs=stock_epochs) if c["name"] == "DIETClassifier" else dict(c)
+                for c in STOCK_PIPELINE]
     if name == "hotline":
         config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
         return list(config["pipeline"])
@@ -274,7 +288,8 @@ def cross_validate(pipeline: list[dict[str, Any]], training: Any, folds: int) ->
 
 
 def evaluate_full(pipeline: list[dict[str, Any]], eval_rows: list[tuple[str, str]],
-                  latency: bool, workdir: Path) -> dict[str, Any]:
+                  latency: bool, workdir: Path,
+                  external: list[dict[str, str]] | None = None) -> dict[str, Any]:
     model, elapsed = train(pipeline, ROOT / "data" / "nlu", workdir)
     print(f"  full model trained in {elapsed:.1f}s", flush=True)
     parser = Parser(model)
@@ -283,6 +298,7 @@ def evaluate_full(pipeline: list[dict[str, Any]], eval_rows: list[tuple[str, str
     started = time.perf_counter()
     parsed = [parser.parse(t) for t in texts]
     in_process_ms = (time.perf_counter() - started) * 1000 / len(texts)
+    external_parsed = [parser.parse(row["text"]) for row in external or []]
     parser.close()
     tops = [top_intent(p) for p in parsed]
     report = state_report(gold, [n for n, _ in tops], [c for _, c in tops],
@@ -293,9 +309,117 @@ def evaluate_full(pipeline: list[dict[str, Any]], eval_rows: list[tuple[str, str
     report["mistakes"] = [{"text": t, "gold": g, "pred": n, "conf": round(c, 3)}
                           for t, g, (n, c) in zip(texts, gold, tops, strict=True)
                           if as_state(n) != g]
+    dev_predictions = [_prediction(t, g, "dev", p) for t, g, p in zip(texts, gold, parsed,
+                                                                          strict=True)]
+    report["summary"] = validation.state_summary(dev_predictions)
+    report["malicious_curve"] = validation.malicious_curve(dev_predictions)
+    if external:
+        predictions = [_prediction(row["text"], row["label"], row.get("domain", "external"), p)
+                       for row, p in zip(external, external_parsed, strict=True)]
+        report["external"] = {
+            "summary": validation.state_summary(predictions),
+            "per_domain": validation.per_source(predictions),
+            "malicious_curve": validation.malicious_curve(predictions),
+            "none_as_malicious": _none_as_malicious(predictions),
+        }
     if latency:
         report["http_parse_ms"] = http_latency(model, texts[:200])
     return report
+
+
+def _prediction(text: str, gold: str, source: str, parsed: dict[str, Any]
+                ) -> validation.Prediction:
+    name, confidence = top_intent(parsed)
+    return validation.Prediction(text, gold, source, name, confidence,
+                                 parsed.get("malicious") or {})
+
+
+def _none_as_malicious(predictions: Sequence[validation.Prediction]) -> dict[str, Any]:
+    """Safe texts of the external set (label `none`, e.g. talk about groups) taken as
+    malicious: the false alarms a state-only evaluation cannot show."""
+    safe = [p for p in predictions if p.gold == "none"]
+    hits = sum(1 for p in safe if p.intent == "malicious")
+    return {"n": len(safe), "as_malicious": hits, "rate": hits / len(safe) if safe else 0.0}
+
+
+def loso_rasa(pipeline: list[dict[str, Any]], training: Any,
+              examples: Sequence[validation.Example]) -> list[validation.Prediction]:
+    """Leave-one-source-out with real `rasa train` models (any pipeline, DIET too):
+    per source, train on every other example and parse the source's examples."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    predictions = []
+    for name in sorted({e.source for e in examples if e.source}):
+        held = [e for e in examples if e.source == name]
+        held_keys = {(e.text, e.intent) for e in held}
+        kept = [m for m in training.training_examples
+                if (m.get("text"), m.get("intent")) not in held_keys]
+        fold = TrainingData(training_examples=kept, entity_synonyms=training.entity_synonyms,
+                            regex_features=training.regex_features,
+                            lookup_tables=training.lookup_tables)
+        with tempfile.TemporaryDirectory(prefix="bench-loso-") as tmp:
+            data_path = Path(tmp) / "nlu.yml"
+            RasaYAMLWriter().dump(data_path, fold)
+            model, elapsed = train([dict(c) for c in pipeline], data_path, Path(tmp))
+            parser = Parser(model)
+            for example in held:
+                predictions.append(_prediction(example.text, example.intent, name,
+                                               parser.parse(example.text)))
+            parser.close()
+        print(f"  LOSO {name}: {len(held)} held out, trained in {elapsed:.1f}s", flush=True)
+    return predictions
+
+
+def run_loso(pipeline: list[dict[str, Any]]) -> dict[str, Any]:
+    examples = validation.load_examples(ROOT / "data" / "nlu")
+    started = time.perf_counter()
+    predictions = loso_rasa(pipeline, load_training(ROOT / "data" / "nlu"), examples)
+    return {
+        "seconds": time.perf_counter() - started,
+        "pooled": validation.state_summary(predictions),
+        "per_source": validation.per_source(predictions),
+        "malicious_curve": validation.malicious_curve(predictions),
+        "predictions": [p.__dict__ for p in predictions],
+    }
+
+
+def print_summary_rows(title: str, rows: dict[str, dict[str, Any]]) -> None:
+    """One line per source/domain: n, macro-F1 over its states, accuracy, confusions."""
+    print(f"\n### {title}")
+    print("| source | n | macro-F1 | accuracy | angry→malicious | praise→negative |")
+    print("|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        print(f"| {name} | {row['n']} | {row['macro_f1']:.3f} | {row['accuracy']:.3f} | "
+              f"{row['angry_as_malicious']:.1%} | {row['praise_as_negative']:.1%} |")
+
+
+def print_summary(title: str, report: dict[str, Any]) -> None:
+    print(f"\n### {title}")
+    print("| label | precision | recall | F1 | support |")
+    print("|---|---|---|---|---|")
+    for label, row in report["labels"].items():
+        print(f"| {label} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} "
+              f"| {row['support']} |")
+    print(f"\nmacro-F1 **{report['macro_f1']:.3f}**, accuracy {report['accuracy']:.3f}, "
+          f"angry→malicious {report['angry_as_malicious']:.1%}, "
+          f"praise→complaint/angry/malicious {report['praise_as_negative']:.1%}")
+    columns = list(STATES) + [OTHER]
+    print("\n| gold \\ predicted | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for gold in STATES:
+        row = report["confusion"].get(gold, {})
+        if row:
+            print(f"| {gold} | " + " | ".join(str(row.get(c, 0)) for c in columns) + " |")
+
+
+def print_curve(title: str, rows: list[dict[str, float]]) -> None:
+    print(f"\n{title}")
+    print("| threshold | precision | recall | decided | angry→malicious |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['threshold']:.2f} | {row['precision']:.3f} | {row['recall']:.3f} | "
+              f"{row['decided']} | {row['angry_as_malicious']:.1%} |")
 
 
 def ambiguity(parsed: list[dict[str, Any]], gold: Sequence[str], threshold: float,
@@ -397,9 +521,52 @@ def print_state_table(title: str, report: dict[str, Any]) -> None:
               f"{row['accuracy_kept']:.3f} | {row['errors_kept']} |")
 
 
+def print_side_by_side(results: dict[str, Any]) -> None:
+    """The headline figures of every pipeline that ran, in one table."""
+    names = [n for n, r in results.items() if isinstance(r, dict) and "pipeline" in r]
+    lines = {
+        "LOSO macro-F1 (five states, pooled)": lambda r: r["loso"]["pooled"]["macro_f1"],
+        "LOSO malicious precision": lambda r: r["loso"]["pooled"]["labels"]["malicious"][
+            "precision"],
+        "LOSO angry→malicious": lambda r: r["loso"]["pooled"]["angry_as_malicious"],
+        "LOSO praise→negative": lambda r: r["loso"]["pooled"]["praise_as_negative"],
+        "dev macro-F1": lambda r: r["dev"]["macro_f1"],
+        "dev malicious precision": lambda r: r["dev"]["labels"]["malicious"]["precision"],
+        "dev angry→malicious": lambda r: r["dev"]["summary"]["angry_as_malicious"],
+        "dev praise→negative": lambda r: r["dev"]["praise_as_negative_rate"],
+        "external macro-F1 (states present)": lambda r: r["dev"]["external"]["summary"][
+            "macro_f1"],
+        "external malicious precision": lambda r: r["dev"]["external"]["summary"]["labels"][
+            "malicious"]["precision"],
+        "external malicious recall": lambda r: r["dev"]["external"]["summary"]["labels"][
+            "malicious"]["recall"],
+        "external safe→malicious": lambda r: r["dev"]["external"]["none_as_malicious"]["rate"],
+        "training seconds (full data)": lambda r: r["dev"]["train_seconds"],
+    }
+    print("\n### side by side")
+    print("| figure | " + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for title, read in lines.items():
+        cells = []
+        for name in names:
+            try:
+                value = read(results[name])
+            except (KeyError, TypeError):
+                cells.append("–")
+                continue
+            cells.append(f"{value:.1f}" if "seconds" in title else f"{value:.3f}")
+        print(f"| {title} | " + " | ".join(cells) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, required=True, help="JSONL evaluation set")
+    parser.add_argument("--loso", action="store_true",
+                        help="leave-one-source-out validation on the caller-state sources")
+    parser.add_argument("--external", type=Path,
+                        help="local external validation JSONL (bench/external.py)")
+    parser.add_argument("--stock-epochs", type=int, default=100,
+                        help="DIET epochs of the stock pipeline")
     parser.add_argument("--pipelines", default="stock,hotline",
                         help="comma list: stock, hotline (config.yml) or config paths")
     parser.add_argument("--folds", type=int, default=5, help="0 skips cross-validation")
@@ -417,6 +584,12 @@ def main(argv: list[str] | None = None) -> int:
     for intent, text in overlaps:
         print(f"  {intent}: {text}")
     results: dict[str, Any] = {"overlap_with_eval": overlaps}
+    external = None
+    if args.external:
+        external = [json.loads(line) for line in
+                    args.external.read_text(encoding="utf-8").splitlines() if line.strip()]
+        print(f"external validation set {args.external}: {len(external)} texts, "
+              f"{dict(Counter(row['label'] for row in external))}")
 
     def save() -> None:  # after every stage: a long run that is stopped keeps what it has
         if args.json:
@@ -425,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
                                  encoding="utf-8")
 
     for name in args.pipelines.split(","):
-        pipeline = pipeline_of(name)
+        pipeline = pipeline_of(name, args.stock_epochs)
         print(f"\n## pipeline {name}", flush=True)
         result: dict[str, Any] = {"pipeline": pipeline}
         results[name] = result
@@ -437,11 +610,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"mean fold training {cv['mean_train_seconds']:.1f}s")
             print_state_table(f"{name}: {args.folds}-fold CV, caller states", cv["states"])
             save()
+        if args.loso:
+            result["loso"] = run_loso([dict(c) for c in pipeline])
+            loso = result["loso"]
+            print(f"\nLOSO in {loso['seconds']:.0f}s")
+            print_summary_rows(f"{name}: leave-one-source-out, per source", loso["per_source"])
+            print_summary(f"{name}: leave-one-source-out, pooled", loso["pooled"])
+            print_curve(f"{name}: LOSO malicious decision by threshold", loso["malicious_curve"])
+            save()
         if args.skip_eval:
             continue
         with tempfile.TemporaryDirectory(prefix="bench-nlu-") as tmp:
             result["dev"] = evaluate_full([dict(c) for c in pipeline], eval_rows, args.latency,
-                                          Path(tmp))
+                                          Path(tmp), external)
         dev = result["dev"]
         print_state_table(f"{name}: evaluation set {args.dev.name}", dev)
         print(f"\nambiguity rule (top two within 0.1, above the threshold) would catch: "
@@ -451,7 +632,18 @@ def main(argv: list[str] | None = None) -> int:
         if "http_parse_ms" in dev:
             print(f"POST /model/parse median {dev['http_parse_ms']['median']:.1f} ms, "
                   f"p95 {dev['http_parse_ms']['p95']:.1f} ms")
+        print(f"\n{args.dev.name}: angry→malicious {dev['summary']['angry_as_malicious']:.1%}")
+        print_curve(f"{name}: {args.dev.name} malicious decision by threshold",
+                    dev["malicious_curve"])
+        if "external" in dev:
+            ext = dev["external"]
+            print_summary(f"{name}: external validation (states)", ext["summary"])
+            print_summary_rows(f"{name}: external validation, per domain", ext["per_domain"])
+            print_curve(f"{name}: external malicious decision by threshold",
+                        ext["malicious_curve"])
+            print(f"\nexternal safe texts taken as malicious: {ext['none_as_malicious']}")
         save()
+    print_side_by_side(results)
     return 0
 
 

@@ -72,7 +72,8 @@ def test_rasa_killed_and_restarted_during_a_phone_call_the_call_goes_on(
     # understood: the form moves on from the surname to the read-back of the caller's number
     digits = call.caller.removeprefix("+86")
     assert step.gather is not None and step.spoken == [
-        f"跟您核对一下,您的电话是 {digits[:3]} {digits[3:7]} {digits[7:]},对吗?"], step.body
+        f"跟您核对一下,您的电话是 {digits[:3]} {digits[3:7]} {digits[7:]},"
+        "对吗?对的请按1,不对请按2。"], step.body
     # then each question once, in order, to the ticket
     for answer, next_question in (("对", "订单号"), ("订单号找不到了", "回电的时间")):
         step = call.say(answer)

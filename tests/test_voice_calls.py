@@ -55,7 +55,8 @@ def a_caller() -> str:
 def read_back(caller: str) -> str:
     """The read-back of the caller's own number (+86 139 1234 5678)."""
     digits = caller.removeprefix("+86")
-    return f"跟您核对一下,您的电话是 {digits[:3]} {digits[3:7]} {digits[7:]},对吗?"
+    number = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return f"跟您核对一下,您的电话是 {number},对吗?对的请按1,不对请按2。"
 
 
 @pytest.fixture()

@@ -4,6 +4,10 @@
 polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
 "不难吃" leans positive). `Lexicon.sentence_features(text)` summarises a
 message in a small dense vector; `token_features` marks each token.
+`Lexicon.abuse_evidence(text)` names the evidence of abuse aimed at someone
+(an insult, a mild swear word aimed at "you" or a group, a group named with
+abuse or a negative word, harassment, a threat)
+that the malicious decision requires (rasa_extensions/nlu/malicious.py).
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ from pathlib import Path
 import numpy as np
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
-CATEGORIES = ("positive", "negative", "abuse", "groups", "anger", "service", "oos")
+# order matters for entries listed twice: the first category owns them
+CATEGORIES = ("positive", "negative", "threat", "harass", "abuse", "groups", "anger", "service",
+              "oos")
+EVIDENCE_KINDS = ("insult", "aimed_swearing", "group_attack", "harassment", "threat")
 NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it negates
 _SECOND_PERSON = re.compile(r"你(?!好)")
+_ADDRESSEE = re.compile(r"你(?![好们])")  # one person addressed ("你们" is the company)
 _FIRST_PERSON = re.compile(r"我")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
 _EXCLAIM = re.compile(r"[!！]")
@@ -32,9 +40,11 @@ FEATURE_NAMES = (
     "abuse", "groups", "abuse_and_group", "abuse_and_you", "abuse_and_service",
     "anger", "anger_and_you", "second_person", "first_person", "service", "oos",
     "book_title", "question", "exclamation", "length",
+    "harass", "threat", "strong_abuse", "mild_abuse", "abuse_evidence",
 )
 TOKEN_SLOTS = {name: FEATURE_NAMES.index(name) for name in
-               ("positive", "negative", "negated", "abuse", "groups", "anger", "service", "oos")}
+               ("positive", "negative", "negated", "abuse", "groups", "anger", "service", "oos",
+                "harass", "threat")}
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class Hit:
     start: int
     end: int
     negated: bool = False
+    word: str = ""
 
 
 def read_entries(path: Path) -> list[str]:
@@ -55,7 +66,7 @@ class Lexicon:
 
     def __init__(self, entries: dict[str, Iterable[str]], negators: Iterable[str],
                  neutral: Iterable[str] = (), contrast: Iterable[str] = (),
-                 expectation: Iterable[str] = ()) -> None:
+                 expectation: Iterable[str] = (), mild: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -63,6 +74,7 @@ class Lexicon:
         for word in neutral:
             owner[word.lower()] = "neutral"
         self._owner = owner
+        self._mild = {word.lower() for word in mild}
         words = sorted(owner, key=lambda w: (-len(w), w))
         self._pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
         self._contrast = _alternation(contrast)
@@ -78,7 +90,8 @@ class Lexicon:
         return cls(entries, read_entries(directory / "negators.txt"),
                    read_entries(directory / "neutral.txt"),
                    read_entries(directory / "contrast.txt"),
-                   read_entries(directory / "expectation.txt"))
+                   read_entries(directory / "expectation.txt"),
+                   read_entries(directory / "mild.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -92,12 +105,35 @@ class Lexicon:
                 negated = bool(self._negator.search(before))
                 if negated:
                     category = "negative" if category == "positive" else "positive"
-            hits.append(Hit(category, match.start(), match.end(), negated))
+            hits.append(Hit(category, match.start(), match.end(), negated,
+                            match.group(0).lower()))
         return hits
+
+    def abuse_evidence(self, text: str, hits: Sequence[Hit] | None = None) -> tuple[str, ...]:
+        """Kinds of evidence (EVIDENCE_KINDS) that the text abuses, harasses or threatens."""
+        hits = self.scan(text) if hits is None else hits
+        kinds = set()
+        group = any(h.category == "groups" for h in hits)
+        if group and any(h.category == "abuse" for h in hits):
+            kinds.add("group_attack")
+        for hit in hits:
+            if hit.category == "abuse":
+                addressed = any(not hit.start <= m.start() < hit.end
+                                for m in _ADDRESSEE.finditer(text))
+                if hit.word not in self._mild:
+                    kinds.add("insult")
+                elif group or addressed:
+                    kinds.add("aimed_swearing")
+            elif hit.category == "harass":
+                kinds.add("harassment")
+            elif hit.category == "threat":
+                kinds.add("threat")
+        return tuple(k for k in EVIDENCE_KINDS if k in kinds)
 
     def sentence_features(self, text: str, hits: Sequence[Hit] | None = None) -> np.ndarray:
         hits = self.scan(text) if hits is None else hits
         count = {c: sum(1 for h in hits if h.category == c) for c in CATEGORIES}
+        mild = sum(1 for h in hits if h.category == "abuse" and h.word in self._mild)
         you = len(_SECOND_PERSON.findall(text))
         tail_start = max((m.end() for m in self._contrast.finditer(text)), default=len(text))
         tail = [h for h in hits if h.start >= tail_start]
@@ -120,6 +156,9 @@ class Lexicon:
             "question": float(bool(_QUESTION.search(text.strip()))),
             "exclamation": len(_EXCLAIM.findall(text)),
             "length": math.log1p(len(text)) / 3.0,
+            "harass": count["harass"], "threat": count["threat"],
+            "strong_abuse": count["abuse"] - mild, "mild_abuse": mild,
+            "abuse_evidence": float(bool(self.abuse_evidence(text, hits))),
         }
         vector = [values[name] for name in FEATURE_NAMES]
         squashed = [math.log1p(v) if v > 1 else v for v in vector]

@@ -111,7 +111,8 @@ def check_turn(
                       if any(n in line.names for line in lines)]
     if said_forbidden:
         fail(f"not_says {said_forbidden}")
-    if "ends_with" in expect and not (lines and expect["ends_with"] in lines[-1].names):
+    if "ends_with" in expect and not (lines and any(
+            fnmatch.fnmatchcase(n, expect["ends_with"]) for n in lines[-1].names)):
         fail(f"ends_with {expect['ends_with']}")
     joined = "\n".join(line.text for line in lines)
     for text in expect.get("text_contains", []):

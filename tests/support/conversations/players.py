@@ -189,10 +189,14 @@ class WebchatPlayer:
         return Played()
 
     def play(self, turn: Turn, value: str) -> Played:
-        text = "/idle_timeout" if turn.kind == "idle" else value  # the widget's own event
         time.sleep(max(0.0, self.sent_at + TYPING_INTERVAL_S - time.monotonic()))
         self.sent_at = time.monotonic()
-        ack = self.chat.say(text)
+        if turn.kind == "idle":  # the widget's own event
+            ack = self.chat.say("idle", payload="/idle_timeout")
+        elif turn.kind == "payload":  # a button: its payload beside the title shown
+            ack = self.chat.say(value, display_text=value, payload=value)
+        else:
+            ack = self.chat.say(value)
         self.chat.drain(settle_s=0.05)
         if not (isinstance(ack, dict) and ack.get("ok")):
             return Played([f"web chat refused the message: {ack}"])

@@ -1,0 +1,105 @@
+"""The conservative malicious decision: evidence of abuse and the calibrated gate
+(bot/language/lexicon.py `abuse_evidence`, rasa_extensions/nlu/malicious.py). Real components,
+no mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.language.lexicon import default_lexicon
+from rasa_extensions.nlu.malicious import HotlineMaliciousGate
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("小姐姐声音真好听，加个微信呗", {"harassment"}),
+        ("你再说一句我拿刀过去找你", {"threat"}),
+        ("我知道你住哪，你出门小心点", {"threat"}),
+        ("你个傻逼客服", {"insult"}),
+        ("你个垃圾", {"aimed_swearing"}),
+        ("这种男的真恶心", {"aimed_swearing", "group_attack"}),
+    ],
+)
+def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:
+    assert kinds <= set(default_lexicon().abuse_evidence(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们的售后真的太垃圾了,坏了一个月都没人管",  # harsh complaint about the company
+        "我他妈等了一下午,连个电话都没有",  # swearing for emphasis
+        "气死我了,你们到底还管不管",
+        "我要去12315投诉你们,还要找媒体曝光",  # escalation is not a threat
+        "安装师傅很专业,装得又快又好",
+    ],
+)
+def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:
+    assert default_lexicon().abuse_evidence(text) == ()
+
+
+def _message(text: str, intent: str | None, vector: list[float],
+             ranking: list[tuple[str, float]] | None = None) -> Message:
+    message = Message(data={TEXT: text, **({"intent": intent} if intent else {})})
+    message.add_features(Features(np.array([vector], dtype=np.float32),
+                                  FEATURE_TYPE_SENTENCE, TEXT, "f"))
+    if ranking:
+        entries = [{"name": n, "confidence": c} for n, c in ranking]
+        message.set("intent", entries[0], add_to_output=True)
+        message.set("intent_ranking", entries, add_to_output=True)
+    return message
+
+
+def _gate(tmp_path: Path, **config: object) -> HotlineMaliciousGate:
+    (tmp_path / "model").mkdir()
+    storage = LocalModelStorage(tmp_path / "model")
+    context = ExecutionContext(GraphSchema({}), node_name="gate")
+    gate = HotlineMaliciousGate.create({**HotlineMaliciousGate.get_default_config(), **config},
+                                       storage, Resource("gate"), context)
+    rng = np.random.default_rng(0)
+    examples = [_message(f"m{i}", "malicious", [1.0 + rng.normal(0, .1), 0.0])
+                for i in range(30)]
+    examples += [_message(f"a{i}", "angry", [0.0, 1.0 + rng.normal(0, .1)]) for i in range(30)]
+    gate.train(TrainingData(training_examples=examples))
+    return gate
+
+
+def test_gate_keeps_malicious_with_evidence_and_a_high_score(tmp_path: Path) -> None:
+    gate = _gate(tmp_path, threshold=0.8)
+    message = _message("你个傻逼客服", None, [1.0, 0.0], [("angry", 0.6), ("malicious", 0.4)])
+    gate.process([message])
+    assert message.get("intent")["name"] == "malicious"
+    assert message.get("malicious")["decided"] is True
+    assert message.get("malicious")["score"] >= 0.8
+
+
+def test_gate_demotes_malicious_without_evidence(tmp_path: Path) -> None:
+    gate = _gate(tmp_path, threshold=0.8)
+    message = _message("你们的售后太垃圾了,一个月没人管", None, [1.0, 0.0],
+                       [("malicious", 0.7), ("angry", 0.2), ("complaint", 0.1)])
+    gate.process([message])
+    assert message.get("intent")["name"] == "angry"
+    assert message.get("intent")["confidence"] == pytest.approx(2 / 3)
+    assert message.get("malicious")["proposed"] is True
+    assert message.get("malicious")["decided"] is False
+
+
+def test_gate_demotes_malicious_below_the_threshold_and_round_trips(tmp_path: Path) -> None:
+    gate = _gate(tmp_path, threshold=0.8)
+    loaded = HotlineMaliciousGate.load(gate.config, gate._model_storage, gate._resource,
+                                       ExecutionContext(GraphSchema({}), node_name="gate"))
+    message = _message("你个傻逼", None, [0.0, 1.0], [("malicious", 0.5), ("angry", 0.5)])
+    loaded.process([message])
+    assert message.get("malicious")["score"] < 0.2
+    assert message.get("intent")["name"] == "angry"
