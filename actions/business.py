@@ -39,6 +39,9 @@ LOOKUP_VALUES = {
 }
 
 
+LOOKUP_FORM = "order_lookup_form"
+
+
 def requested_topic(tracker: Tracker) -> Optional[str]:
     """The business intent the caller asked about most recently in this session."""
     topics = hotline_config().business_intents
@@ -62,7 +65,10 @@ class ActionAnswerBusiness(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topic = requested_topic(tracker)
+        # After the lookup form, the request that started it; else the one just made.
+        after_lookup = tracker.latest_action_name == LOOKUP_FORM
+        topic = (tracker.get_slot("business_topic") if after_lookup else None) or (
+            requested_topic(tracker))
         spec = hotline_config().business_intents.get(topic or "")
         if not spec:
             utter(dispatcher, "utter_how_can_i_help")

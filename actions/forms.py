@@ -23,6 +23,7 @@ import re
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Any, Optional
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -139,15 +140,33 @@ def actions_since_caller(tracker: Tracker, form: str) -> list[str]:
     return names
 
 
-def reads_message(tracker: Tracker, form: str) -> bool:
-    """Is the caller's latest message meant for the form?
+# What may come before the form in the caller's turn without taking the message from
+# it: after the calming line, what an angry caller stated outright (`我姓王，都第三次了！`)
+# still answers the form (but the outburst is no bare answer to its question).
+ACKNOWLEDGEMENTS = frozenset({"action_ladder_angry", "utter_calm_down"})
 
-    Yes when the form answers the caller directly, and when the form starts in this
-    turn (the message asked for it, and may already answer its questions). No when
-    the form was already active and comes back after another action answered the
-    message (a digression, chit-chat, a calming line): it asks its question again.
+
+class Reading(Enum):
+    ALL = "all"  # stated values and a bare answer to the pending question
+    STATED = "stated"  # only values stated outright
+    NONE = "none"
+
+
+def reads_message(tracker: Tracker, form: str) -> Reading:
+    """How much of the caller's latest message is meant for the form.
+
+    All of it when the form answers the caller directly, and when the form starts in
+    this turn (the message asked for it, and may already answer its questions); only the
+    values it states after a calming line; nothing when the form was already active and
+    comes back after another action answered the message (a digression, chit-chat): it
+    asks its question again.
     """
-    return not actions_since_caller(tracker, form) or form_when_caller_spoke(tracker) != form
+    since = actions_since_caller(tracker, form)
+    if not since or form_when_caller_spoke(tracker) != form:
+        return Reading.ALL
+    if all(action in ACKNOWLEDGEMENTS for action in since):
+        return Reading.STATED
+    return Reading.NONE
 
 
 class FormReading(FormValidationAction):
@@ -171,12 +190,17 @@ class FormReading(FormValidationAction):
         # A refused required question is asked again, not refused by the form.
         events += [e for e in extraction if e.get("name") == REFUSED_SLOT]
         now = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
+        asked = before.get("requested_slot")
+        if asked and now.get(asked) is not None and before.get(REFUSED_SLOT) == asked:
+            events.append(SlotSet(REFUSED_SLOT, None))  # answered after all
+        confirmed = self._corrections_confirmed(domain)
         for slot, value in now.items():
-            if (slot in CONFIRMED_CORRECTIONS and given(before.get(slot)) and given(value)
+            if (slot in confirmed and given(before.get(slot)) and given(value)
                     and before.get(slot) != value):
                 # the corrected value, and how the caller is now addressed
-                values = {slot: str(value), **({"address_as": str(now["address_as"])}
-                                               if given(now.get("address_as")) else {})}
+                values = {slot: str(value), **{key: str(now[key]) for key in
+                                               ("address_as", "phone_display")
+                                               if given(now.get(key))}}
                 utter(dispatcher, f"utter_corrected_{slot}", **values)
         return events
 
@@ -188,7 +212,8 @@ class FormReading(FormValidationAction):
         wanted = list(dict.fromkeys([*required, *self.readable_slots(domain)]))
         requested = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
         values: dict[str, Any] = {}
-        if reads_message(tracker, self.form_name()):
+        reading = reads_message(tracker, self.form_name())
+        if reading is not Reading.NONE:
             message = CallerMessage.of(tracker)
             for slot in wanted:
                 stated = self.stated(slot, message, tracker)
@@ -200,17 +225,25 @@ class FormReading(FormValidationAction):
                     values[slot] = stated
             # A bare answer is read only from a message that states nothing else
             # (`我姓王` is no callback time, `不对，是139…` no answer to the pending one).
-            if requested and requested in wanted and not CORRECTABLE.intersection(values):
+            if (reading is Reading.ALL and requested and requested in wanted
+                    and not CORRECTABLE.intersection(values)):
                 values.update(self._answer(requested, message, tracker, dispatcher))
         offered = tracker.get_slot("caller_phone")
-        if ("phone_number" in wanted and offered and not tracker.get_slot("phone_number")
+        if ("phone_confirmed" in wanted and offered and not tracker.get_slot("phone_number")
                 and "phone_number" not in values and requested in (None, "surname")):
-            values["phone_number"] = offered  # the line's own number, read back to confirm
+            # the line's own number, read back to confirm (a form with a read-back)
+            values["phone_number"] = offered
         return [SlotSet(slot, value) for slot, value in values.items()]
 
     def readable_slots(self, domain: DomainDict) -> list[str]:
         """Every slot a message may fill, whether or not the form needs it yet."""
         return self.domain_slots(domain)
+
+    def _corrections_confirmed(self, domain: DomainDict) -> frozenset[str]:
+        """A corrected phone is confirmed by its read-back where the form has one."""
+        if "phone_confirmed" in self.domain_slots(domain):
+            return CONFIRMED_CORRECTIONS - {"phone_number"}
+        return CONFIRMED_CORRECTIONS
 
     def _answer(self, slot: str, message: CallerMessage, tracker: Tracker,
                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -222,6 +255,8 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
+        if bare is None and slot in self._optional():
+            return {slot: NOT_GIVEN}  # an optional question is not asked twice
         return {slot: bare} if bare is not None else {}
 
     def stated(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:
@@ -360,7 +395,8 @@ class FormReading(FormValidationAction):
 # correction is confirmed with `utter_corrected_<slot>` (a new phone is read back).
 CORRECTABLE = frozenset({"surname", "phone_number", "order_number", "callback_time",
                          "caller_address", "ticket_number"})
-CONFIRMED_CORRECTIONS = frozenset({"surname", "order_number", "callback_time", "caller_address"})
+CONFIRMED_CORRECTIONS = frozenset({"surname", "phone_number", "order_number", "callback_time",
+                                   "caller_address"})
 
 
 class ValidateComplaintForm(FormReading):
@@ -394,8 +430,9 @@ class ValidateComplaintForm(FormReading):
                                      tracker: Tracker) -> Optional[str]:
         """The message that started the complaint, when it says what happened."""
         started_now = form_when_caller_spoke(tracker) != self.form_name()
-        if not started_now or BARE_COMPLAINT.match(message.text):
-            return None
+        said = latest_text(tracker).strip()
+        if not started_now or said.startswith("/") or BARE_COMPLAINT.match(message.text):
+            return None  # a keypad or button payload says nothing about what happened
         return latest_text(tracker) if len(message.text) >= 4 else None
 
     def bare_complaint_description(self, message: CallerMessage,

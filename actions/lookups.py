@@ -16,8 +16,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.business import backend
-from actions.forms import NOT_GIVEN, TICKET_NUMBER, CallerMessage, FormReading, given
-from actions.support import utter
+from actions.forms import (
+    NOT_GIVEN,
+    TICKET_NUMBER,
+    CallerMessage,
+    FormReading,
+    form_when_caller_spoke,
+    given,
+)
+from actions.support import latest_intent, utter
+from bot.config import hotline_config
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
 
@@ -25,8 +33,23 @@ TICKET_CUES = ("工单", "单号", "投诉单")
 
 
 class ValidateOrderLookupForm(FormReading):
+    """The order number for the request that started the lookup (kept in
+    `business_topic`: an invoice question asked meanwhile does not change what the
+    number is for)."""
+
     def name(self) -> str:
         return "validate_order_lookup_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        intent = latest_intent(tracker)
+        if form_when_caller_spoke(tracker) != self.form_name() and intent in (
+            hotline_config().business_intents
+        ):
+            events.append(SlotSet("business_topic", intent))
+        return events
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

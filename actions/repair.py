@@ -37,21 +37,23 @@ def leave_form_events() -> list[EventType]:
     return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(FORM_ASIDE_SLOT, None)]
 
 
-def worth_keeping(tracker: Tracker) -> bool:
-    """Did the caller say enough, in the active form or one set aside, to file a ticket?"""
+def worth_keeping(tracker: Tracker, cancelled: bool) -> bool:
+    """Is what the caller said, in the active form or one set aside, kept as a ticket?"""
     config = current_repair_config()
     for name in (tracker.active_loop_name, tracker.get_slot(FORM_ASIDE_SLOT)):
         spec = config.form(name)
-        if spec and any(tracker.get_slot(slot) for slot in spec.keeps_ticket_when):
+        if spec is None or not spec.files_ticket:
+            continue
+        if not cancelled or any(tracker.get_slot(slot) for slot in spec.keeps_ticket_when):
             return True
     return False
 
 
 def keep_incomplete(
-    dispatcher: CollectingDispatcher, tracker: Tracker
+    dispatcher: CollectingDispatcher, tracker: Tracker, cancelled: bool = False
 ) -> tuple[bool, list[EventType]]:
-    """File what the caller said as an incomplete ticket, if it is worth keeping."""
-    if not worth_keeping(tracker):
+    """File what the caller said as an incomplete ticket, if it is kept."""
+    if not worth_keeping(tracker, cancelled):
         return False, []
     try:
         return True, file_ticket(dispatcher, tracker, incomplete=True)
@@ -76,7 +78,7 @@ class ActionCancelForm(Action):
             # Cancelling a digression's own question: the form set aside comes back.
             utter(dispatcher, "utter_cancelled")
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
-        kept, events = keep_incomplete(dispatcher, tracker)
+        kept, events = keep_incomplete(dispatcher, tracker, cancelled=True)
         utter(dispatcher, "utter_cancelled_kept" if kept else "utter_cancelled")
         return events + leave_form_events()
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import SESSION_METADATA_SLOT, dialogue_setting, utter
 from bot.config import hotline_config
+from bot.dialogue.planner import OPENED_ON_CONNECT
 
 KNOWN_CHANNELS = {"rest", "webchat", "phone"}
 
@@ -30,6 +31,9 @@ class ActionSessionStart(Action):
         events += [SlotSet(name, value) for name, value in company.items()]
         events.append(SlotSet("channel", channel if channel in KNOWN_CHANNELS else "rest"))
         events.append(SlotSet("address_as", dialogue_setting("default_address", "先生(女士)")))
+        # Web chat and phone say the opening line when the caller connects, before the
+        # caller's first message (which is then not answered by the opening alone).
+        events.append(SlotSet(OPENED_ON_CONNECT, bool(metadata.get(OPENED_ON_CONNECT))))
         caller_phone = metadata.get("caller_phone")
         if isinstance(caller_phone, str) and caller_phone:
             events.append(SlotSet("caller_phone", caller_phone))

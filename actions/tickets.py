@@ -45,6 +45,16 @@ def first_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
     return ""
 
 
+def last_form(tracker: Tracker) -> Optional[str]:
+    """The form that ran last in this session (active or just completed)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name"):
+            return str(event["name"])
+        if event.get("event") in ("session_started", "restart"):
+            return None
+    return None
+
+
 def anger_streak(tracker: Tracker) -> int:
     intents = user_intents_this_session(tracker.events)
     return sum(1 for name in intents if name == "angry")
@@ -69,12 +79,12 @@ def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:
         channel=channel_of(tracker),
         description=description,
         category=tracker.get_slot("complaint_category") or (
-            "inquiry" if tracker.active_loop_name == "callback_form" else "other"
+            "inquiry" if last_form(tracker) == "callback_form" else "other"
         ),
         surname=_given(tracker.get_slot("surname")),
         title=tracker.get_slot("title") or "",
         phone=tracker.get_slot("phone_number") or tracker.get_slot("caller_phone") or "",
-        address=tracker.get_slot("caller_address") or "",
+        address=_given(tracker.get_slot("caller_address")),
         order_number=_given(tracker.get_slot("order_number")),
         preferred_time_text=_given(tracker.get_slot("callback_time")),
         latest_intent=latest_intent(tracker),

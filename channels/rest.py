@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from bot.masking import mask_sensitive
 from channels import service_down, speedups
+from channels.payloads import allowed, as_caller_text, button_payloads, event_payloads
 from channels.scripted import scripted_reply
 from channels.sessions import reopen_if_closed
 from channels.validation import InputRejected, clean_metadata, clean_sender, clean_text
@@ -61,7 +62,7 @@ class HotlineRestInput(RestInput):
             try:
                 body = _json_body(request)
                 sender = clean_sender(body.get("sender"))
-                text = clean_text(body.get("message"))
+                text = self._turn_text(request, body)
                 metadata = clean_metadata(body.get("metadata"))
             except InputRejected as rejected:
                 return response.json({"error": rejected.reason}, status=rejected.status)
@@ -84,3 +85,34 @@ class HotlineRestInput(RestInput):
             return response.json(collector.messages)
 
         return hook
+
+    @staticmethod
+    def _turn_text(request: Request, body: dict[str, Any]) -> str:
+        """The caller's `message` as text, or an allowed `payload` (channels/payloads.py)."""
+        payload = body.get("payload")
+        if payload is None:
+            return as_caller_text(clean_text(body.get("message")))
+        if not isinstance(payload, str) or not allowed(payload, _allowed_payloads(request)):
+            raise InputRejected(422, "payload is not one the assistant offers")
+        return payload.strip()
+
+
+# Events a chat or telephony front end on REST reports itself (a hand-off's return
+# comes from the agent console through the HTTP API, never from a caller's client).
+REST_EVENTS = ("silence", "low_volume", "noisy_line", "dialect", "too_quiet_bot",
+               "idle_timeout", "hangup")
+
+
+_cached: tuple[int, frozenset[str]] = (0, frozenset())
+
+
+def _allowed_payloads(request: Request) -> frozenset[str]:
+    """The domain's buttons and the REST events, worked out once per loaded model."""
+    global _cached
+    agent = getattr(request.app.ctx, "agent", None)
+    domain = getattr(agent, "domain", None)
+    if domain is None:
+        return event_payloads(REST_EVENTS)
+    if _cached[0] != id(domain):
+        _cached = (id(domain), button_payloads(domain.responses) | event_payloads(REST_EVENTS))
+    return _cached[1]

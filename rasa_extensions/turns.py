@@ -29,8 +29,9 @@ from bot.dialogue.planner import OPENED_ON_CONNECT, REJECTED, CallerTurn, TurnPr
 CLOSED_SLOT = "session_closed"
 SERVED_SLOT = "served"
 FORM_ASIDE_SLOT = "form_aside"
-METADATA_SLOT = "session_started_metadata"
+REFUSED_SLOT = "refused_slot"
 OPENING_RESPONSE = "utter_opening"
+UTTER_PREFIX = "utter_"
 
 
 class _Slots(Mapping[str, Any]):
@@ -62,10 +63,11 @@ def _latest_user_index(events: list[Event]) -> Optional[int]:
 
 
 def _opening_before(events: list[Event], position: int) -> Optional[str]:
+    """The opening line, which Rasa logs just before `session_started`."""
     for event in reversed(events[:position]):
         if isinstance(event, BotUttered):
             return (event.metadata or {}).get("utter_action")
-        if isinstance(event, ActionExecuted):
+        if isinstance(event, (ActionExecuted, UserUttered)):
             return None
     return None
 
@@ -82,28 +84,31 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
     loop_known = False
     form: Optional[str] = None
     last_response: Optional[str] = None
+    last_form: Optional[str] = None
     earlier_user = False
-    opened_on_connect = False
     for position in range(user_index - 1, -1, -1):
         event = events[position]
         if isinstance(event, Restarted):
             break
         if isinstance(event, SessionStarted):
-            # Rasa logs the session start's opening line just before `session_started`.
-            if last_response is None:
-                last_response = _opening_before(events, position)
+            # Rasa logs the session start's metadata and opening line before
+            # `session_started`.
+            last_response = last_response or _opening_before(events, position)
             break
-        if isinstance(event, ActiveLoop) and not loop_known:
-            loop_known, form = True, event.name
+        if isinstance(event, ActiveLoop):
+            if not loop_known:
+                loop_known, form = True, event.name
+            last_form = last_form or event.name
         elif isinstance(event, SlotSet) and event.key not in found:
             found[event.key] = event.value
         elif isinstance(event, BotUttered) and last_response is None:
             last_response = (event.metadata or {}).get("utter_action")
+        elif (isinstance(event, ActionExecuted) and last_response is None
+              and str(event.action_name or "").startswith(UTTER_PREFIX)):
+            last_response = event.action_name  # stories carry no bot messages
         elif isinstance(event, UserUttered):
             earlier_user = True
-    metadata = found.get(METADATA_SLOT)
-    if isinstance(metadata, Mapping):
-        opened_on_connect = bool(metadata.get(OPENED_ON_CONNECT))
+    opened_on_connect = bool(found.get(OPENED_ON_CONNECT))
     return CallerTurn(
         intent=str(user.intent_name or ""),
         text=str(user.text or ""),
@@ -116,6 +121,8 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         ),
         form_aside=found.get(FORM_ASIDE_SLOT),
         caller_state=caller_state(user.parse_data or {}),
+        refused_slot=found.get(REFUSED_SLOT) if form else None,
+        last_form=last_form,
     )
 
 

@@ -1,7 +1,8 @@
 """Shared fixtures: real Redis for the unit-level tests.
 
 The fixtures that train a model and start Rasa live in tests/stack.py and are
-pulled in by the tests that need the whole stack.
+pulled in by the tests that need the whole stack; every conversation those tests play
+is audited afterwards (tests/support/audit_plugin.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import redis
 
 from tests.support.processes import RedisServer
 
-pytest_plugins = ["tests.stack"]
+# tests.support.audit_plugin: the script audit on every conversation a stack test plays;
+# tests.support.conversations.report: the conversation set's table and figures.
+pytest_plugins = [
+    "tests.stack", "tests.support.audit_plugin", "tests.support.conversations.report",
+]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ ports, against a real redis-server, and stops them at the end of the session.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,11 +73,23 @@ class Stack:
         self.supervisor.wait_healthy(service, timeout=120)
 
     def say(self, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
-        """One turn through the REST channel; the bot's messages."""
+        """One turn through the REST channel; the bot's messages. A `/event` (a channel
+        event or a button) goes in the `payload` field: typed text is never a payload."""
+        turn = {"payload": message} if message.startswith("/") else {"message": message}
         response = requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message, **extra},
+            json={"sender": sender, **turn, **extra},
             timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def send_payload(self, sender: str, payload: str) -> list[dict[str, Any]]:
+        """A channel event or a button through the REST channel's `payload` field (text in
+        `message` is always the caller's words, docs/DIALOGUE.md "Caller text is text")."""
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "payload": payload}, timeout=60,
         )
         response.raise_for_status()
         return response.json()
@@ -118,3 +131,23 @@ def rasa_stack(
         yield stack
     finally:
         supervisor.stop_all()
+
+
+@pytest.fixture(autouse=True)
+def stack_processes_running(request: pytest.FixtureRequest) -> None:
+    """Before each stack test: every process of the stack runs. One found dead (a test
+    before crashed it, or something outside the run killed it — on a shared machine a
+    `pkill -f "rasa run"` reaches these too) is restarted, with a warning that says how it
+    ended, so one lost process does not fail every later test."""
+    if "rasa_stack" not in request.fixturenames:
+        return
+    stack: Stack = request.getfixturevalue("rasa_stack")
+    for name in stack.supervisor.exited():
+        code = stack.supervisor.running[name].returncode
+        warnings.warn(f"stack process {name} had exited (code {code}) before "
+                      f"{request.node.nodeid}; restarted", stacklevel=1)
+        stack.supervisor.stop(name)
+        if name == "rasa":
+            stack.start_rasa()
+        elif name == "actions":
+            stack.start_actions()

@@ -73,6 +73,11 @@ class Feed:
         self._response.close()
 
 
+@pytest.mark.audit_exempt(
+    reason="the test plants an agent line with a forbidden phrase (喂,你说什么?) in a copy of "
+           "the conversation, to prove the console's audit page flags it",
+    kinds=["forbidden_phrase"],
+)
 def test_handoff_appears_live_transcript_masked_and_audit_flags_planted_phrase(
     rasa_stack: Stack, console_url: str
 ) -> None:

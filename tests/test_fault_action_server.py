@@ -28,6 +28,11 @@ def controls(messages: list[dict]) -> list[dict]:
     return [m["custom"]["hotline"] for m in messages if "hotline" in (m.get("custom") or {})]
 
 
+@pytest.mark.audit_exempt(
+    reason="the action server is stopped on purpose: action_session_start, a custom action, "
+           "cannot say the opening line, so these sessions begin with the holding line",
+    kinds=["missing_opening"],
+)
 def test_action_server_down_holding_line_handoff_and_ticket_filed_once_back(
     rasa_stack: Stack,
 ) -> None:
@@ -71,6 +76,11 @@ def test_action_server_down_holding_line_handoff_and_ticket_filed_once_back(
     assert hello and not any(HOLDING in line for line in texts(hello)), hello
 
 
+@pytest.mark.audit_exempt(
+    reason="the action server is stopped on purpose: action_session_start, a custom action, "
+           "cannot say the opening line, so these sessions begin with the holding line",
+    kinds=["missing_opening"],
+)
 def test_action_server_down_a_phone_caller_hears_the_holding_line_and_is_transferred(
     rasa_stack: Stack,
 ) -> None:

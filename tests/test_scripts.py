@@ -27,18 +27,36 @@ def story_actions(story: dict) -> list[str]:
     return [step["action"] for step in story["steps"] if "action" in step]
 
 
+def after_hangup(story: dict) -> list[str]:
+    """The actions after the caller's hang-up (the story's last caller step)."""
+    steps = story["steps"]
+    at = max(i for i, step in enumerate(steps) if step.get("intent") == "hangup")
+    assert not [s for s in steps[at + 1:] if "intent" in s or "user" in s], (
+        f"{story['story']}: the caller hung up; nothing comes from the caller after it")
+    return [step["action"] for step in steps[at + 1:] if "action" in step]
+
+
 def test_every_test_story_starts_with_the_caller_and_ends_with_a_closing_line() -> None:
+    """Opening first (the caller speaks first, the opening comes with the session), and the
+    end: a closing line then action_end_conversation, the closing line final (nothing after
+    it); or the caller hung up, after which nothing is said and the hang-up is handled."""
     stories = yaml.safe_load(TEST_STORIES.read_text(encoding="utf-8"))["stories"]
     assert len(stories) >= 20
     for story in stories:
+        name = story["story"]
         first = story["steps"][0]
-        assert "intent" in first, f"{story['story']}: must start with the caller (opening first)"
+        assert "intent" in first, f"{name}: must start with the caller (opening first)"
         actions = story_actions(story)
+        closings = [i for i, action in enumerate(actions) if action in CLOSING_RESPONSES]
+        for index in closings:
+            assert actions[index + 1:] == ["action_end_conversation"], (
+                f"{name}: {actions[index]} must be followed by action_end_conversation only")
         intents = [step.get("intent") for step in story["steps"]]
         if "hangup" in intents:
-            continue  # the caller is gone; the incomplete ticket is the ending
-        assert actions[-1] == "action_end_conversation", story["story"]
-        assert actions[-2] in CLOSING_RESPONSES, f"{story['story']}: ends with {actions[-2]}"
+            assert after_hangup(story) == ["action_handle_hangup"], (
+                f"{name}: after the hang-up only action_handle_hangup, nothing said")
+            continue
+        assert closings, f"{name}: ends with {actions[-1]}, not a closing line"
 
 
 def test_no_response_contains_a_forbidden_phrase() -> None:

@@ -24,6 +24,7 @@ from channels.voice import simulator
 from channels.voice.dialer import TwilioCallbackDialer
 from channels.voice.phone import PhoneCall, Step
 from tests.stack import Stack
+from tests.support.provider import FaithfulPhoneCall
 from tests.test_voice_dialer import ACCOUNT, FakeProvider
 
 pytestmark = pytest.mark.stack
@@ -35,15 +36,35 @@ MALICIOUS_WARNING = "请您文明用语,否则我们将结束本次通话。"
 MALICIOUS_CLOSING = "对不起,您所咨询的内容不是我们的服务范围,请您挂机,再见。"
 HANDOFF = "好的,正在为您转接人工客服,请稍等。"
 HANDOFF_RETURNED = "人工客服已为您处理完毕,感谢您的耐心。"
+COMPLAINT_THANKS = "感谢您的批评指正,我们将及时改正,不断提高服务水平。"
+COMPLAINT_APOLOGY = "非常抱歉给您带来不便,我这就为您登记,请您慢慢讲。"
+ASK_SURNAME = "请问您贵姓?"
+ASK_ORDER_NUMBER = "请问您的订单号是多少?手边没有的话,说一声就好。"
+ASK_CALLBACK_TIME = "请问您方便接听回电的时间是?比如今天下午、明天上午。"
+ANYTHING_ELSE = "请问还有其他可以帮您的吗?"
+ASK_SATISFACTION = ("请您对本次服务做个评价:1 非常不满意,2 不满意,3 一般,4 满意,5 非常满意。"
+                    "请说出或按下对应数字。")
+THANKS_FOR_RATING = "谢谢您的评价,我们将不断改进服务,让您满意。"
+PHONE_CLOSING = "感谢您的来电,欢迎再次拨打,再见!"
 
 
 def a_caller() -> str:
     return "+86139" + "".join(random.choice("0123456789") for _ in range(8))
 
 
+def read_back(caller: str) -> str:
+    """The read-back of the caller's own number (+86 139 1234 5678)."""
+    digits = caller.removeprefix("+86")
+    number = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    return f"跟您核对一下,您的电话是 {number},对吗?对的请按1,不对请按2。"
+
+
 @pytest.fixture()
 def phone(rasa_stack: Stack) -> Iterator[PhoneCall]:
-    call = PhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"], caller=a_caller())
+    # The provider waits through a <Pause> before it follows the <Redirect> (the audit checks
+    # that the bot hung up only after its closing line and the wait).
+    call = FaithfulPhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"],
+                             caller=a_caller())
     yield call
     call.session.close()
 
@@ -142,33 +163,40 @@ def complaint_until_phone(phone: PhoneCall) -> Step:
     phone.dial()
     step = phone.say("我要投诉,你们的送货员把我的冰箱摔坏了")
     expect_listening(step)
-    assert "感谢您的批评指正,我们将及时改正,不断提高服务水平。" in step.spoken
+    assert step.spoken == [COMPLAINT_THANKS, COMPLAINT_APOLOGY, ASK_SURNAME], step.body
     return step
 
 
 def test_a_complaint_ends_with_a_ticket_and_a_callback(
     rasa_stack: Stack, phone: PhoneCall
 ) -> None:
-    step = complaint_until_phone(phone)
-    answers = {"贵姓": "我姓王", "联系电话": None, "对吗": "对", "时间": "明天上午"}
-    number = phone.caller[3:]
-    for _ in range(8):
-        said = "".join(step.spoken)
-        if "工单号" in said:
-            break
-        if "联系电话" in said:
-            assert step.gather.get("finishOnKey") == "#"  # type: ignore[union-attr]
-            step = phone.press(number + "#")
-            continue
-        reply = next((text for key, text in answers.items() if key in said and text), None)
-        step = phone.say(reply or "商品质量问题")
-    said = "".join(step.spoken)
-    assert "工单号" in said, step.body
-    ticket_number = said.split("工单号是")[1].split("。")[0].strip()
-    assert phone.say("没有了").spoken  # the satisfaction survey
+    """Every question in order, none twice, the caller's own number read back, the order
+    number keyed in, the ticket, the survey by keypad and the closing line; the caller
+    hangs up first."""
+    complaint_until_phone(phone)
+    step = phone.say("我姓王")
+    expect_listening(step)
+    assert step.spoken == [read_back(phone.caller)], step.body
+    step = phone.say("对")
+    assert step.spoken == [ASK_ORDER_NUMBER], step.body
+    assert step.gather.get("finishOnKey") == "#"  # type: ignore[union-attr]
+    step = phone.press("20261101001#")
+    assert step.spoken == [ASK_CALLBACK_TIME], step.body
+    step = phone.say("明天上午")
+    expect_listening(step)
+    created, anything_else = step.spoken
+    assert created.startswith("王先生(女士),您的问题已登记,工单号是 T"), created
+    assert anything_else == ANYTHING_ELSE
+    ticket_number = created.split("工单号是")[1].split("。")[0].strip()
+    promised = created.split("我们会在")[1].split("前给您回电答复")[0].strip()
+    assert promised, created  # the promised time is said, never blank
+    assert phone.say("没有了").spoken == [ASK_SATISFACTION]
     end = phone.press("4")
-    assert end.names[-2:] == ["Pause", "Redirect"]
-    phone.hang_up()
+    assert end.names == ["Say", "Say", "Pause", "Redirect"], end.body
+    assert end.spoken == [THANKS_FOR_RATING, PHONE_CLOSING]
+    assert end.find("Pause").get("length") == "10"  # type: ignore[union-attr]
+    phone.hang_up()  # the caller hangs up first
+    assert call_record(rasa_stack, phone.call_sid)["hung_up_by"] == "caller"
 
     env = settings(rasa_stack.env)
     scheduler = build_callback_scheduler(env=env, redis_client=build_redis(env.redis_url))
@@ -252,7 +280,8 @@ def test_webhook_latency(rasa_stack: Stack, phone: PhoneCall) -> None:
 
 def test_the_simulator_plays_a_call(rasa_stack: Stack) -> None:
     out = io.StringIO()
-    call = PhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"], caller=a_caller())
+    call = FaithfulPhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"],
+                             caller=a_caller())
     typed = iter(["", "", ""])
     simulator.run(call, lambda prompt: next(typed, "/hangup"), out)
     shown = out.getvalue()

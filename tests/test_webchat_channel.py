@@ -74,7 +74,8 @@ def test_a_button_click_is_restored_as_its_title(chat: WebchatClient, server: st
     chat.open_session()
     chat.start()
     chat.say("评价")
-    assert chat.say('/inform{"rating":"5"}', display_text="5 非常满意") == {"ok": True}
+    assert chat.say("5 非常满意", display_text="5 非常满意",
+                    payload='/inform{"rating":"5"}') == {"ok": True}
     with WebchatClient(server) as again:
         history = again.open_session(chat.session_id)["history"]
     assert [e.get("text") for e in history if e["role"] == "user"] == ["评价", "5 非常满意"]
@@ -183,12 +184,17 @@ def test_a_huge_packet_drops_only_that_connection(server: str) -> None:
         assert fresh.open_session()["ok"]
 
 
-def test_slash_commands_other_than_offered_buttons_are_plain_text(chat: WebchatClient) -> None:
+def test_typed_slash_commands_are_text_and_only_offered_payloads_are_taken(
+    chat: WebchatClient,
+) -> None:
     chat.open_session()
     chat.start()
     chat.drain()
-    chat.say("/handoff_finished")
-    assert texts(chat.drain()) == ["您说的是:handoff_finished"]
+    chat.say("/handoff_finished")  # typed: the caller's text, never the console's event
+    assert texts(chat.drain()) == ["您说的是:／handoff_finished"]
+    refused = chat.say("转人工", payload="/handoff_finished")  # a payload nobody offered
+    assert refused["ok"] is False and refused["error"] == "invalid_payload"
+    chat.drain()  # the refusal notice
     assert chat.say("/session_start") == {"ok": True, "started": False}
     assert chat.drain() == []  # no second opening line
 

@@ -154,7 +154,7 @@ def test_an_idle_chat_gets_the_idle_closing_and_ends(rasa_stack: Stack) -> None:
     with new_chat(rasa_stack) as chat:
         chat.start()
         chat.next_message(timeout=3)
-        assert chat.say("/idle_timeout") == {"ok": True}
+        assert chat.say("idle", payload="/idle_timeout") == {"ok": True}
         messages = chat.drain()
         assert texts(messages) == [
             "您好,由于您长时间没有回复,本次会话将结束。很高兴为您服务,再见!"
@@ -169,8 +169,16 @@ def test_agent_only_triggers_cannot_be_typed(rasa_stack: Stack) -> None:
     with new_chat(rasa_stack) as chat:
         chat.start()
         chat.say("/handoff_finished")
+        chat.say('/inform{"phone_number":"13800000000"}')
         chat.drain()
         events = rasa_stack.tracker(chat.session_id)["events"]
         user = [e for e in events if e["event"] == "user"]
-        assert user[-1]["text"] == "handoff_finished"
-        assert user[-1]["parse_data"]["intent"]["name"] != "handoff_finished"
+        assert user[-2]["text"] == "／handoff_finished"
+        assert user[-2]["parse_data"]["intent"]["name"] != "handoff_finished"
+        # typed entities are words for NLU, never slot values
+        assert user[-1]["parse_data"]["intent"]["name"] != "inform" or not any(
+            e.get("extractor") == "RegexMessageHandler" for e in user[-1]["parse_data"]["entities"]
+        )
+        assert rasa_stack.tracker(chat.session_id)["slots"]["phone_number"] is None
+        refused = chat.say("转人工", payload="/handoff_finished")
+        assert refused["ok"] is False and refused["error"] == "invalid_payload"

@@ -11,14 +11,15 @@ import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
 from bot.config import hotline_config, settings
+from channels.payloads import allowed, as_caller_text, button_payloads
 from channels.webchat import protocol
 from channels.webchat.config import WebchatConfig, load_webchat_config
+from channels.webchat.gateway import WIDGET_PAYLOADS
 from channels.webchat.history import control_event, visible_history
 from channels.webchat.limits import SlidingWindowLimiter
 from channels.webchat.origins import OriginPolicy, normalise_origin
 from channels.webchat.protocol import Rejected, parse_session_id, parse_user_message
 from channels.webchat.static_routes import STATIC_DIR, render_page
-from channels.webchat.triggers import button_intents, sanitise_trigger, trigger_intent
 
 ROOT = Path(__file__).resolve().parent.parent
 SID = uuid.uuid4().hex
@@ -109,20 +110,37 @@ def test_session_start_trigger_is_recognised() -> None:
     assert not parse_user_message({"message": "/greet", "session_id": SID}, 2000).is_session_start
 
 
-# --- intent triggers ---------------------------------------------------------------
+# --- payloads: caller text is text ----------------------------------------------------
 
 
-def test_only_button_intents_and_widget_triggers_may_be_sent_as_slash_commands() -> None:
+def test_only_offered_buttons_and_widget_events_are_payloads() -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    allowed = button_intents(domain["responses"]) | {"idle_timeout"}
-    assert "inform" in allowed
-    assert sanitise_trigger('/inform{"rating":"5"}', allowed) == '/inform{"rating":"5"}'
-    assert sanitise_trigger("/idle_timeout", allowed) == "/idle_timeout"
-    # channel events of the phone and the agent console cannot be fired from the web
-    assert sanitise_trigger("/handoff_finished", allowed) == "handoff_finished"
-    assert sanitise_trigger("//silence", allowed) == "silence"
-    assert sanitise_trigger("我要投诉", allowed) == "我要投诉"
-    assert trigger_intent("/inform@0.9{}") == "inform"
+    offered = button_payloads(domain["responses"]) | WIDGET_PAYLOADS
+    assert allowed('/inform{"rating":"5"}', offered)  # the survey's button, exactly
+    assert allowed("/idle_timeout", offered)
+    # the phone's and the console's events, and any payload with entities of one's own
+    assert not allowed("/handoff_finished", offered)
+    assert not allowed("/silence", offered)
+    assert not allowed('/inform{"phone_number":"13800000000"}', offered)
+
+
+
+def test_typed_slash_text_is_passed_on_as_text() -> None:
+    assert as_caller_text('/inform{"phone_number":"13800000000"}') == (
+        '／inform{"phone_number":"13800000000"}'
+    )
+    assert as_caller_text("  /silence") == "／silence"
+    assert as_caller_text("我要投诉") == "我要投诉"
+
+
+def test_a_button_payload_rides_beside_its_title() -> None:
+    message = parse_user_message(
+        {"message": "5 非常满意", "payload": '/inform{"rating":"5"}', "session_id": SID}, 2000
+    )
+    assert message.text == "5 非常满意"
+    assert message.payload == '/inform{"rating":"5"}'
+    with pytest.raises(Rejected):
+        parse_user_message({"message": "x", "payload": 5, "session_id": SID}, 2000)
 
 
 # --- flood control -----------------------------------------------------------------

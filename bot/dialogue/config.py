@@ -20,8 +20,10 @@ class FormSpec:
     name: str
     intents: frozenset[str] = frozenset()
     optional: frozenset[str] = frozenset()
-    # A form left unfinished (cancel, goodbye, hand-off, silence) keeps what the caller
-    # said as an incomplete ticket when one of these slots was filled.
+    # A form that files a ticket keeps what the caller said as an incomplete ticket when
+    # it is left unfinished (goodbye, a person, a scripted closing); when the caller
+    # cancels, only if one of `keeps_ticket_when` was filled (a complaint described).
+    files_ticket: bool = False
     keeps_ticket_when: frozenset[str] = frozenset()
     # Slots whose answer is free text: anything but a control intent is the answer.
     free_text: frozenset[str] = frozenset()
@@ -55,6 +57,8 @@ class RepairConfig:
     greet: frozenset[str]
     hangup: frozenset[str]
     answers: frozenset[str]
+    declines: frozenset[str]
+    corrects: frozenset[str]
     no_more: frozenset[str]
     go_ahead: frozenset[str]
     chitchat: Mapping[str, str]
@@ -116,6 +120,7 @@ def _forms(raw: Mapping[str, Any]) -> dict[str, FormSpec]:
             name=str(name),
             intents=frozenset(str(i) for i in spec.get("intents") or []),
             optional=frozenset(str(s) for s in spec.get("optional") or []),
+            files_ticket=bool(spec.get("files_ticket", False)),
             keeps_ticket_when=frozenset(str(s) for s in spec.get("keeps_ticket_when") or []),
             free_text=frozenset(str(s) for s in spec.get("free_text") or []),
         )
@@ -139,6 +144,8 @@ def repair_config(config: HotlineConfig) -> RepairConfig:
         greet=_names(raw, "greet", ("greet",)),
         hangup=_names(raw, "hangup", ("hangup",)),
         answers=_names(raw, "answers", ("inform", "affirm", "deny", "nlu_fallback")),
+        declines=_names(raw, "declines", ("skip",)),
+        corrects=_names(raw, "corrects", ("correct",)),
         no_more=_names(raw, "no_more", ("deny", "goodbye", "thank")),
         go_ahead=_names(raw, "go_ahead", ("affirm",)),
         chitchat={str(k): str(v) for k, v in (raw.get("chitchat") or {}).items()},

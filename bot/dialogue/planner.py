@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from bot.dialogue.config import FormSpec, RepairConfig
+from bot.language.replies import skips
+from bot.language.states import shows_anger
 
 LISTEN = "action_listen"
 END = "action_end_conversation"
@@ -41,6 +43,8 @@ REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's messa
 # opening line comes before the caller's first message, which is then not a first
 # greeting the opening already answered).
 OPENED_ON_CONNECT = "opened_on_connect"
+# The complaint procedure's start (data/rules/complaint.yml), after a calming line.
+COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
 # Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
 LINE_TOKENS = {"end": END, "handoff": HANDOFF}
 
@@ -58,6 +62,8 @@ class CallerTurn:
     opening_this_turn: bool = False  # the opening line was said for this very message
     form_aside: str | None = None  # a form set aside for a digression
     caller_state: str | None = None  # how the caller feels beside the request (angry …)
+    refused_slot: str | None = None  # a required question the caller declined before
+    last_form: str | None = None  # the form that ran last in this session
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class Step:
     action: str
 
 
-PlanItem = Union[str, Step]
+PlanItem = str  # an action's name
 
 
 def next_step(
@@ -89,7 +95,7 @@ def next_step(
     """The next action of this turn, or None to leave it to the rules.
 
     `turn` is None before the caller has said anything in this session."""
-    if progress.session_closed:
+    if progress.session_closed or progress.done[-1:] == (END,):
         return Step(LISTEN)  # nothing is said after a closing line
     if turn is None:
         return None
@@ -103,22 +109,17 @@ def next_step(
         return Step(RESUME_FORM)  # the digression is answered: back to the form
     plan = _plan(turn, progress, config)
     nomatch = config.ladder_for(config.nomatch_intent)
-    if done and nomatch and done[0] == nomatch.action and (not plan or _name(plan[0]) != done[0]):
+    if done and nomatch and done[0] == nomatch.action and (not plan or plan[0] != done[0]):
         # No rule applied (the rules' fallback is the no-match ladder): play it on.
         back = _back_to(turn.form) if turn.form else [LISTEN]
         plan = _ladder(config.nomatch_intent, progress, config, back, [])
     return None if plan is None else _follow(plan, done)
 
 
-def _name(item: PlanItem) -> str:
-    return item.action if isinstance(item, Step) else item
-
-
 def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
-    steps = [item if isinstance(item, Step) else Step(item) for item in plan]
-    if [step.action for step in steps[: len(done)]] != list(done):
+    if list(plan[: len(done)]) != list(done):
         return None  # the turn went another way: the rules decide
-    return steps[len(done)] if len(done) < len(steps) else None
+    return Step(plan[len(done)]) if len(done) < len(plan) else None
 
 
 def _plan(
@@ -141,8 +142,8 @@ def _ladder(
     intent: str,
     progress: TurnProgress,
     config: RepairConfig,
-    carry_on: list[PlanItem],
-    leave: list[PlanItem],
+    carry_on: Sequence[PlanItem],
+    leave: Sequence[PlanItem],
     in_form: bool = False,
 ) -> list[PlanItem] | None:
     """The ladder of `intent`: its action, then what the stage it reached says.
@@ -181,19 +182,22 @@ def _outside_form(
             return ["utter_go_ahead", LISTEN]
     if intent in config.repeat:
         return [REPEAT, LISTEN]
+    lookup = config.form(turn.last_form)
+    if intent in config.corrects and lookup and not lookup.files_ticket:
+        # `不对，订单号是…` right after a lookup's answer: the same lookup, new number.
+        return [lookup.name]
     if intent in config.chitchat and intent not in config.no_more:
         follow = "utter_anything_else" if turn.served else "utter_how_can_i_help"
         return [config.chitchat[intent], follow, LISTEN]
     if intent in config.endings:
         return [config.endings[intent], END]
-    if intent == config.complaint and turn.caller_state == config.angry:
+    if intent == config.complaint and (turn.caller_state == config.angry
+                                       or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
-        return ["utter_calm_down", "utter_complaint_thanks", "utter_complaint_apology",
-                "complaint_form"]
+        return ["utter_calm_down", *COMPLAINT_START]
     if intent == config.angry and _names_a_problem(turn.text, config):
         # Angry *and* a service problem: calm the caller, then the complaint procedure.
-        return _ladder(intent, progress, config,
-                       ["utter_complaint_apology", "complaint_form"], [])
+        return _ladder(intent, progress, config, COMPLAINT_START, [])
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
@@ -213,7 +217,7 @@ def _in_form(
         return ["action_handle_hangup", LISTEN]
     if intent in config.goodbye:
         return [CLOSE_FORM, "utter_closing", END]
-    if intent in config.cancel:
+    if intent in config.cancel or _refuses_again(turn, spec, config):
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
     if intent in config.human:
         return [KEEP_FORM, "utter_handoff", HANDOFF, LISTEN]
@@ -232,6 +236,18 @@ def _in_form(
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
+
+
+def _refuses_again(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:
+    """A required question declined a second time: the caller does not want to go on."""
+    asked = turn.requested_slot
+    if not asked or asked != turn.refused_slot or (spec and asked in spec.optional):
+        return False
+    return intent_declines(turn.intent, turn.text, config)
+
+
+def intent_declines(intent: str, text: str, config: RepairConfig) -> bool:
+    return intent in config.declines or (intent in config.answers and skips(text))
 
 
 def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:

@@ -25,6 +25,7 @@ from bot.text import AlignedText, NormalizeOptions, normalize
 logger = logging.getLogger(__name__)
 
 INTENT_PAYLOAD_PREFIX = "/"  # "/silence", '/inform{"rating":"5"}': left for RegexMessageHandler
+CALLER_SLASH = "／"  # a caller's leading slash, as the channels pass it (channels/payloads.py)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -62,7 +63,12 @@ class HotlineTextNormalizer(GraphComponent):
         aligned = normalize(text, self.options)
         if aligned.text == text:
             return
-        message.set(TEXT, aligned.text)
+        normalized = aligned.text
+        if normalized.startswith(INTENT_PAYLOAD_PREFIX):
+            # A caller's `／…` (channels/payloads.py) stays text: Rasa's payload reader
+            # runs after the normaliser and would take `/…` for an intent.
+            normalized = CALLER_SLASH + normalized[1:]
+        message.set(TEXT, normalized)
         entities = message.get(ENTITIES)
         if entities:
             message.set(ENTITIES, _move_entities(entities, text, aligned))

@@ -95,6 +95,8 @@ class DigitEntry:
     num_digits: Optional[int] = None
     timeout_s: int = 10
     send: str = "{digits}"  # what the dialogue receives; `{digits}` is replaced
+    # Keys that stand for an answer (a read-back: 1 yes, 2 no); others are sent as digits.
+    keys: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> DigitEntry:
@@ -103,10 +105,11 @@ class DigitEntry:
             num_digits=_opt_int(raw.get("num_digits")),
             timeout_s=int(raw.get("timeout_s", 10)),
             send=str(raw.get("send", "{digits}")),
+            keys={str(k): str(v) for k, v in _map(raw.get("keys"), "digit_entry keys").items()},
         )
 
     def payload(self, digits: str) -> str:
-        return self.send.replace("{digits}", digits)
+        return self.keys.get(digits) or self.send.replace("{digits}", digits)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,12 @@ class Step:
         return self.find("Hangup") is not None
 
     @property
+    def pause_s(self) -> float:
+        """The total `<Pause>` length of the answer (TwiML's default length is 1 s): what
+        a provider waits before it follows the answer's `<Redirect>`."""
+        return sum(float(verb.get("length") or 1) for verb in self.verbs if verb.tag == "Pause")
+
+    @property
     def redirect(self) -> Optional[str]:
         verb = self.find("Redirect")
         return (verb.text or "").strip() if verb is not None else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Optional, TextIO
 
@@ -72,6 +73,7 @@ def run(call: PhoneCall, read: Callable[[str], str], out: TextIO) -> None:
                 break
             step = call.transfer_ended("failed" if answer.strip() == "x" else "bridged")
         elif step.gather is None and step.redirect:
+            time.sleep(step.pause_s)  # as the provider does: the pause, then the redirect
             step = call.follow_redirect()
         elif step.gather is not None:
             text = read("caller> ")

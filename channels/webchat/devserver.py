@@ -37,8 +37,8 @@ from sanic import Sanic
 
 from channels.webchat.channel import HotlineSocketIOInput
 from channels.webchat.config import WebchatConfig, load_webchat_config
+from channels.webchat.gateway import WIDGET_PAYLOADS
 from channels.webchat.history import visible_history
-from channels.webchat.triggers import WIDGET_TRIGGERS
 
 OPENING = "您好,欢迎光临在线客服(开发服务器),请问有什么可以帮助您!"
 RATING_BUTTONS = [
@@ -57,8 +57,8 @@ class ScriptedGateway:
     def is_ready(self) -> bool:
         return True
 
-    def allowed_triggers(self) -> frozenset[str]:
-        return WIDGET_TRIGGERS | {"inform"}
+    def allowed_payloads(self) -> frozenset[str]:
+        return WIDGET_PAYLOADS | {button["payload"] for button in RATING_BUTTONS}
 
     async def _say(self, output: OutputChannel, sender_id: str, message: dict[str, Any]) -> None:
         data = {k: v for k, v in message.items() if k != "text"}

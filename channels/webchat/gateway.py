@@ -25,17 +25,19 @@ from rasa.shared.core.events import ActionExecuted
 from sanic import Sanic
 
 from bot.dialogue.planner import OPENED_ON_CONNECT
+from channels.payloads import button_payloads, event_payloads
 from channels.sessions import reopen_if_closed
 from channels.webchat.history import visible_history
-from channels.webchat.triggers import WIDGET_TRIGGERS, button_intents
 
+# What the widget sends of its own accord: the idle timeout.
+WIDGET_PAYLOADS = event_payloads(["idle_timeout"])
 
 class ConversationGateway(Protocol):
     """The operations the socket handlers need (the real one wraps the Rasa agent)."""
 
     def is_ready(self) -> bool: ...
 
-    def allowed_triggers(self) -> frozenset[str]: ...
+    def allowed_payloads(self) -> frozenset[str]: ...
 
     async def start_session(
         self, sender_id: str, output_channel: OutputChannel, metadata: dict[str, Any]
@@ -52,7 +54,7 @@ class AgentGateway:
     def __init__(self, app: Sanic, on_new_message: Any) -> None:
         self._app = app
         self._on_new_message = on_new_message
-        self._triggers: Optional[tuple[int, frozenset[str]]] = None
+        self._payloads: Optional[tuple[int, frozenset[str]]] = None
 
     @property
     def _agent(self) -> Any:
@@ -62,14 +64,14 @@ class AgentGateway:
         agent = self._agent
         return bool(agent is not None and agent.is_ready())
 
-    def allowed_triggers(self) -> frozenset[str]:
+    def allowed_payloads(self) -> frozenset[str]:
+        """The buttons the assistant offers (domain.yml) and the widget's own events."""
         domain = self._agent.domain if self._agent is not None else None
         if domain is None:
-            return WIDGET_TRIGGERS
-        if self._triggers is None or self._triggers[0] != id(domain):
-            intents = button_intents(domain.responses) | WIDGET_TRIGGERS
-            self._triggers = (id(domain), intents)
-        return self._triggers[1]
+            return WIDGET_PAYLOADS
+        if self._payloads is None or self._payloads[0] != id(domain):
+            self._payloads = (id(domain), button_payloads(domain.responses) | WIDGET_PAYLOADS)
+        return self._payloads[1]
 
     async def start_session(
         self, sender_id: str, output_channel: OutputChannel, metadata: dict[str, Any]

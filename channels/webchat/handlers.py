@@ -24,13 +24,13 @@ from typing import Any, Optional
 from rasa.core.channels.channel import UserMessage
 from socketio import AsyncServer
 
+from channels.payloads import allowed, as_caller_text
 from channels.webchat import protocol
 from channels.webchat.config import WebchatConfig
 from channels.webchat.gateway import ConversationGateway
 from channels.webchat.limits import SlidingWindowLimiter
 from channels.webchat.output import CHANNEL_NAME, HotlineSocketIOOutput
 from channels.webchat.protocol import Rejected
-from channels.webchat.triggers import sanitise_trigger
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +176,12 @@ class WebchatHandlers:
         gateway = self.gateway()
         if not gateway.is_ready():
             return await self._refuse(sid, protocol.UNAVAILABLE)
-        text = sanitise_trigger(message.text, gateway.allowed_triggers())
-        if not text:
-            return await self._refuse(sid, protocol.EMPTY_MESSAGE)
+        if message.payload is not None:
+            if not allowed(message.payload, gateway.allowed_payloads()):
+                return await self._refuse(sid, protocol.INVALID_PAYLOAD)
+            text = message.payload  # a button the assistant offered, or the widget's event
+        else:
+            text = as_caller_text(message.text)
         metadata: dict[str, Any] = dict(CHANNEL_METADATA)
         if message.display_text:
             metadata["display_text"] = message.display_text

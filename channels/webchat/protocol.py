@@ -68,11 +68,12 @@ def requested_session_id(data: Any) -> Optional[str]:
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """A validated `user_uttered` payload."""
+    """A validated `user_uttered` payload: the caller's text, or a button's payload."""
 
     session_id: str
     text: str
     display_text: Optional[str] = None
+    payload: Optional[str] = None
 
     @property
     def is_session_start(self) -> bool:
@@ -119,4 +120,9 @@ def parse_user_message(
     display_text = None
     if isinstance(display, str) and display.strip():
         display_text = display.strip()[:MAX_DISPLAY_TEXT_CHARS]
-    return InboundMessage(session_id=session_id, text=text, display_text=display_text)
+    payload = data.get("payload")
+    if payload is not None and (not isinstance(payload, str) or not payload.strip()
+                                or len(payload) > MAX_DISPLAY_TEXT_CHARS * 4):
+        raise Rejected(INVALID_PAYLOAD)
+    return InboundMessage(session_id=session_id, text=text, display_text=display_text,
+                          payload=payload.strip() if payload else None)

@@ -505,7 +505,7 @@
       var button = el("button", "hw-reply", reply.title);
       button.type = "button";
       button.addEventListener("click", function () {
-        sendMessage(reply.payload, reply.title);
+        sendMessage(reply.title, reply.title, reply.payload);
       });
       replies.appendChild(button);
     });
@@ -746,16 +746,22 @@
     return state.sent.length >= state.config.max_messages_per_second;
   }
 
-  function emitUserMessage(text, display, bubble) {
+  // `payload`: a button's payload or the widget's own event; typed text is sent as
+  // `message` only, and the server never reads it as a payload.
+  function emitUserMessage(text, display, bubble, payload) {
     var client = state.client;
     var metadata = display ? { display_text: display } : {};
+    var data = { message: text, session_id: state.sessionId, metadata: metadata };
+    if (payload) {
+      data.payload = payload;
+    }
     if (!client) {
       markFailed(bubble);
       return;
     }
     state.pending += bubble ? 1 : 0;
     setTyping();
-    client.emit("user_uttered", { message: text, session_id: state.sessionId, metadata: metadata },
+    client.emit("user_uttered", data,
       function (ack) {
         if (bubble) {
           state.pending = Math.max(0, state.pending - 1);
@@ -772,7 +778,7 @@
       }, 60000);
   }
 
-  function sendMessage(text, display) {
+  function sendMessage(text, display, payload) {
     text = String(text || "").trim();
     if (!text) {
       return false;
@@ -798,11 +804,11 @@
     if (state.ended) {
       newConversation(function () {
         var bubble = addMessage("user", display || text);
-        emitUserMessage(text, display, bubble);
+        emitUserMessage(text, display, bubble, payload);
       });
     } else {
       var bubble = addMessage("user", display || text);
-      emitUserMessage(text, display, bubble);
+      emitUserMessage(text, display, bubble, payload);
     }
     resetIdle();
     return true;
@@ -827,7 +833,7 @@
       return;
     }
     state.idleSent = true;
-    emitUserMessage("/idle_timeout", null, null);
+    emitUserMessage("idle", null, null, "/idle_timeout");
   }
 
   // ---------------------------------------------------------------- events

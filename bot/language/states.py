@@ -1,0 +1,23 @@
+"""Signs of a caller's state in the words of a request (pure).
+
+The intent classifier names one intent per message; a complaint said in anger is a
+complaint (that is what the caller wants handled) with anger beside it, and the
+manual wants the calming line first. These are the unmistakable signs of anger in a
+request; the NLU's own caller-state reading, when it gives one, comes first
+(rasa_extensions/turns.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ANGER = re.compile(
+    r"气死|气人|气炸|火大|一肚子火|受够|忍无可忍|太过分|欺人太甚|欺负人|坑人|骗子|垃圾|"
+    r"他妈|特么|tmd|什么破|破东西|破玩意|搞什么|到底(?:还)?(?:要|想|怎么)|"
+    r"还要我等|都第[二三四五几]次|说了多少遍|别再(?:敷衍|推)|恼火|愤怒"
+)
+
+
+def shows_anger(text: str) -> bool:
+    """The words carry unmistakable anger (`气死我了`, `他妈的`, `都第三次了`)."""
+    return bool(_ANGER.search(text.lower()))

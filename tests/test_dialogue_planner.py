@@ -1,0 +1,255 @@
+"""The conversation-repair planner (bot/dialogue/planner.py), turn by turn, without Rasa.
+
+Each case plays one caller turn through `next_step` until the plan ends, feeding back
+the slot values the ladder actions would set, and checks the actions in order. The
+whole conversations run against the real stack in tests/test_conversations.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from bot.dialogue.config import current_repair_config
+from bot.dialogue.planner import (
+    LISTEN,
+    REJECTED,
+    CallerTurn,
+    TurnProgress,
+    next_step,
+)
+
+
+def play(turn: CallerTurn, slots: Mapping[str, Any] | None = None,
+         effects: Mapping[str, Mapping[str, Any]] | None = None,
+         rejected: str | None = None) -> list[str]:
+    """The actions the planner runs for one turn (until listen, or until it lets the
+    rules decide: then '<rules>'). `effects`: slots an action sets when it runs."""
+    config = current_repair_config()
+    state = dict(slots or {})
+    done: list[str] = [REJECTED + rejected] if rejected else []
+    ran: list[str] = []
+    for _ in range(20):
+        step = next_step(turn, TurnProgress(done=tuple(done), slots=state,
+                                            session_closed=bool(state.get("session_closed"))),
+                         config)
+        if step is None:
+            return [*ran, "<rules>"]
+        ran.append(step.action)
+        if step.action == LISTEN:
+            return ran
+        done.append(step.action)
+        state.update((effects or {}).get(step.action, {}))
+        if step.action == "action_end_conversation":
+            state["session_closed"] = True
+    raise AssertionError(f"no end to the plan: {ran}")
+
+
+def in_form(intent: str, requested: str = "surname", **more: Any) -> CallerTurn:
+    return CallerTurn(intent=intent, form="complaint_form", requested_slot=requested, **more)
+
+
+def test_nothing_follows_a_closing_line() -> None:
+    turn = CallerTurn(intent="complaint")
+    assert play(turn, {"session_closed": True}) == [LISTEN]
+
+
+@pytest.mark.parametrize(("intent", "expected"), [
+    ("cancel", ["action_cancel_form", "utter_anything_else", LISTEN]),
+    ("goodbye", ["action_close_form", "utter_closing", "action_end_conversation", LISTEN]),
+    ("dissatisfied_drop", ["action_close_form", "utter_closing", "action_end_conversation",
+                           LISTEN]),
+    ("request_human", ["action_keep_form", "utter_handoff", "action_handoff", LISTEN]),
+    ("ask_repeat", ["action_repeat_last", LISTEN]),
+    ("ask_bot", ["utter_about_bot", "complaint_form", "<rules>"]),
+    ("ask_business_hours", ["utter_business_hours", "complaint_form", "<rules>"]),
+    ("thank", ["utter_you_are_welcome_short", "complaint_form", "<rules>"]),
+    ("greet", ["utter_still_here", "complaint_form", "<rules>"]),
+    ("hangup", ["action_handle_hangup", LISTEN]),
+    ("idle_timeout", ["action_keep_form", "utter_idle_closing", "action_end_conversation",
+                      LISTEN]),
+])
+def test_leaving_the_complaint_form(intent: str, expected: list[str]) -> None:
+    assert play(in_form(intent)) == expected
+
+
+@pytest.mark.parametrize("intent", ["inform", "correct", "skip", "affirm", "deny",
+                                    "nlu_fallback", "complaint"])
+def test_answers_go_to_the_form(intent: str) -> None:
+    assert play(in_form(intent)) == ["<rules>"]
+
+
+def test_a_form_that_cannot_read_the_answer_says_so_and_asks_again_then_a_person() -> None:
+    turn = in_form("inform")
+    first = play(turn, rejected="complaint_form",
+                 effects={"action_ladder_form_nomatch": {"form_nomatch_stage": "repeat"}})
+    assert first == ["action_ladder_form_nomatch", "utter_nomatch_in_form", "complaint_form",
+                     "<rules>"]
+    third = play(turn, rejected="complaint_form",
+                 effects={"action_ladder_form_nomatch": {"form_nomatch_stage": "handoff"}})
+    assert third == ["action_ladder_form_nomatch", "action_keep_form",
+                     "utter_offer_human_after_nomatch", "action_handoff", LISTEN]
+
+
+def test_silence_in_a_form_follows_the_manuals_ladder_and_its_closing_ends_the_form() -> None:
+    turn = in_form("silence")
+    assert play(turn, effects={"action_ladder_silence": {"silence_stage": "repeat"}}) == [
+        "action_ladder_silence", "utter_still_there", "complaint_form", "<rules>"]
+    assert play(turn, effects={"action_ladder_silence": {"silence_stage": "closing"}}) == [
+        "action_ladder_silence", "action_keep_form", "utter_silence_closing",
+        "action_end_conversation", LISTEN]
+
+
+def test_anger_in_a_form_is_calmed_then_twice_a_priority_hand_off() -> None:
+    turn = in_form("angry")
+    assert play(turn, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
+        "action_ladder_angry", "utter_calm_down", "complaint_form", "<rules>"]
+    assert play(turn, effects={"action_ladder_angry": {"anger_stage": "handoff"}}) == [
+        "action_ladder_angry", "action_keep_form", "utter_handoff_priority", "action_handoff",
+        LISTEN]
+
+
+def test_abuse_in_a_form_is_warned_then_closed_without_keeping_a_ticket() -> None:
+    turn = in_form("malicious")
+    assert play(turn, effects={"action_ladder_malicious": {"malicious_stage": "closing"}}) == [
+        "action_ladder_malicious", "utter_malicious_closing", "action_end_conversation", LISTEN]
+
+
+def test_a_digression_is_answered_then_the_form_resumes() -> None:
+    lookup = play(in_form("order_status"))
+    assert lookup == ["action_set_form_aside", "order_lookup_form", "<rules>"]
+    answered = play(in_form("invoice"), {"form_aside": "complaint_form"})
+    assert answered == ["action_set_form_aside", "action_answer_business", "action_resume_form",
+                        "<rules>"]
+    referral = play(in_form("out_of_scope"))
+    assert referral == ["utter_out_of_scope", "utter_resume_form", "complaint_form", "<rules>"]
+
+
+def test_cancelling_a_digressions_question_goes_back_to_the_form_set_aside() -> None:
+    turn = CallerTurn(intent="cancel", form="order_lookup_form", requested_slot="order_number",
+                      form_aside="complaint_form")
+    assert play(turn, {"form_aside": "complaint_form"}) == [
+        "action_cancel_form", "action_resume_form", "<rules>"]
+
+
+def test_a_free_text_question_takes_the_callers_words_unless_they_leave() -> None:
+    described = CallerTurn(intent="order_status", text="我的订单一直没送到", form="complaint_form",
+                           requested_slot="complaint_description")
+    assert play(described) == ["<rules>"]
+    asked = CallerTurn(intent="order_status", text="先帮我查一下订单", form="complaint_form",
+                       requested_slot="complaint_description")
+    assert play(asked)[:2] == ["action_set_form_aside", "order_lookup_form"]
+    chat = CallerTurn(intent="ask_bot", form="complaint_form",
+                      requested_slot="complaint_description")
+    assert play(chat)[0] == "utter_about_bot"
+
+
+@pytest.mark.parametrize("intent", ["deny", "goodbye", "thank", "dissatisfied_drop"])
+def test_anything_else_answered_no_leads_to_the_survey_or_the_closing(intent: str) -> None:
+    served = CallerTurn(intent=intent, last_response="utter_anything_else", served=True)
+    assert play(served) == ["utter_ask_satisfaction", LISTEN]
+    unserved = CallerTurn(intent=intent, last_response="utter_anything_else", served=False)
+    assert play(unserved) == ["utter_closing", "action_end_conversation", LISTEN]
+
+
+def test_anything_else_answered_yes_invites_the_request() -> None:
+    turn = CallerTurn(intent="affirm", last_response="utter_anything_else", served=True)
+    assert play(turn) == ["utter_go_ahead", LISTEN]
+
+
+def test_a_new_request_after_anything_else_is_served_by_the_rules() -> None:
+    turn = CallerTurn(intent="order_status", last_response="utter_anything_else", served=True)
+    assert play(turn) == ["<rules>"]
+
+
+def test_any_answer_to_the_survey_is_read_and_the_conversation_closes() -> None:
+    for intent in ("inform", "praise", "goodbye", "nlu_fallback", "cancel"):
+        turn = CallerTurn(intent=intent, last_response="utter_ask_satisfaction")
+        rated = play(turn, effects={"action_store_satisfaction": {"survey_answer": "rated"}})
+        assert rated == ["action_store_satisfaction", "utter_thanks_for_rating", "utter_closing",
+                         "action_end_conversation", LISTEN]
+
+
+def test_a_first_greeting_is_answered_by_the_opening_line_alone() -> None:
+    assert play(CallerTurn(intent="greet", opening_this_turn=True)) == [LISTEN]
+    assert play(CallerTurn(intent="greet", opening_this_turn=False)) == ["<rules>"]
+
+
+def test_a_complaint_in_anger_is_calmed_and_filed() -> None:
+    turn = CallerTurn(intent="complaint", caller_state="angry")
+    assert play(turn) == ["utter_calm_down", "utter_complaint_thanks", "utter_complaint_apology",
+                          "complaint_form", "<rules>"]
+    topic = CallerTurn(intent="angry", text="气死我了,等了一个礼拜货还没到")
+    assert play(topic, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
+        "action_ladder_angry", "utter_calm_down", "utter_complaint_thanks",
+        "utter_complaint_apology", "complaint_form", "<rules>"]
+
+
+def test_when_no_rule_applies_the_no_match_ladder_plays_on() -> None:
+    turn = CallerTurn(intent="inform")
+    steps = play_from(turn, ["action_ladder_nomatch"], {"nomatch_stage": "menu"})
+    assert steps == ["utter_nomatch_menu", LISTEN]
+
+
+def play_from(turn: CallerTurn, done: list[str], slots: dict[str, Any]) -> list[str]:
+    config = current_repair_config()
+    ran: list[str] = []
+    while True:
+        step = next_step(turn, TurnProgress(done=tuple(done + ran), slots=slots), config)
+        assert step is not None
+        ran.append(step.action)
+        if step.action == LISTEN:
+            return ran
+
+
+def test_every_intent_is_handled_by_a_rule_a_story_or_the_repair_configuration() -> None:
+    """An intent nobody handles would fall to the no-match ladder for ever."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    used: set[str] = set()
+    for path in list((PROJECT_ROOT / "data" / "rules").glob("*.yml")) + list(
+        (PROJECT_ROOT / "data" / "stories").glob("*.yml")
+    ):
+        text = path.read_text(encoding="utf-8")
+        used.update(line.split("intent:")[1].strip() for line in text.splitlines()
+                    if "intent:" in line)
+    config = current_repair_config()
+    configured = (
+        config.cancel | config.goodbye | config.human | config.repeat | config.louder
+        | config.greet | config.hangup | config.answers | config.no_more | config.go_ahead
+        | frozenset(config.chitchat) | frozenset(config.endings) | config.channel_events
+        | config.business | {ladder.intent for ladder in config.ladders.values()}
+        | {intent for spec in config.forms.values() for intent in spec.intents}
+    )
+    missing = [intent for intent in domain["intents"] if intent not in used | configured]
+    assert missing == []
+
+
+def test_a_required_question_declined_twice_cancels_the_form() -> None:
+    first = in_form("skip", requested="phone_number")
+    assert play(first) == ["<rules>"]  # the form explains why it needs it
+    again = in_form("skip", requested="phone_number", refused_slot="phone_number")
+    assert play(again) == ["action_cancel_form", "utter_anything_else", LISTEN]
+    words = in_form("deny", requested="phone_number", refused_slot="phone_number",
+                    text="不想说")
+    assert play(words)[0] == "action_cancel_form"
+    optional = in_form("skip", requested="surname", refused_slot="surname")
+    assert play(optional) == ["<rules>"]  # an optional question is simply skipped
+
+
+def test_a_correction_right_after_a_lookups_answer_looks_up_again() -> None:
+    turn = CallerTurn(intent="correct", text="不对,订单号是20261102002",
+                      last_form="order_lookup_form", last_response="utter_anything_else")
+    assert play(turn) == ["order_lookup_form", "<rules>"]
+    after_complaint = CallerTurn(intent="correct", last_form="complaint_form")
+    assert play(after_complaint)[0] != "complaint_form"
+
+
+def test_a_complaint_in_angry_words_is_calmed_first_even_without_a_state_reading() -> None:
+    turn = CallerTurn(intent="complaint", text="你们这破洗衣机他妈的又漏水了,我要投诉")
+    assert play(turn)[0] == "utter_calm_down"
