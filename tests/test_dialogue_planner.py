@@ -183,8 +183,8 @@ def test_a_complaint_in_anger_is_calmed_and_filed() -> None:
                           "complaint_form", "<rules>"]
     topic = CallerTurn(intent="angry", text="气死我了,等了一个礼拜货还没到")
     assert play(topic, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
-        "action_ladder_angry", "utter_calm_down", "utter_complaint_apology", "complaint_form",
-        "<rules>"]
+        "action_ladder_angry", "utter_calm_down", "utter_complaint_thanks",
+        "utter_complaint_apology", "complaint_form", "<rules>"]
 
 
 def test_when_no_rule_applies_the_no_match_ladder_plays_on() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
 from bot.language.replies import skips
@@ -43,6 +43,8 @@ REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's messa
 # opening line comes before the caller's first message, which is then not a first
 # greeting the opening already answered).
 OPENED_ON_CONNECT = "opened_on_connect"
+# The complaint procedure's start (data/rules/complaint.yml), after a calming line.
+COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
 # Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
 LINE_TOKENS = {"end": END, "handoff": HANDOFF}
 
@@ -84,7 +86,7 @@ class Step:
     action: str
 
 
-PlanItem = Union[str, Step]
+PlanItem = str  # an action's name
 
 
 def next_step(
@@ -107,22 +109,17 @@ def next_step(
         return Step(RESUME_FORM)  # the digression is answered: back to the form
     plan = _plan(turn, progress, config)
     nomatch = config.ladder_for(config.nomatch_intent)
-    if done and nomatch and done[0] == nomatch.action and (not plan or _name(plan[0]) != done[0]):
+    if done and nomatch and done[0] == nomatch.action and (not plan or plan[0] != done[0]):
         # No rule applied (the rules' fallback is the no-match ladder): play it on.
         back = _back_to(turn.form) if turn.form else [LISTEN]
         plan = _ladder(config.nomatch_intent, progress, config, back, [])
     return None if plan is None else _follow(plan, done)
 
 
-def _name(item: PlanItem) -> str:
-    return item.action if isinstance(item, Step) else item
-
-
 def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
-    steps = [item if isinstance(item, Step) else Step(item) for item in plan]
-    if [step.action for step in steps[: len(done)]] != list(done):
+    if list(plan[: len(done)]) != list(done):
         return None  # the turn went another way: the rules decide
-    return steps[len(done)] if len(done) < len(steps) else None
+    return Step(plan[len(done)]) if len(done) < len(plan) else None
 
 
 def _plan(
@@ -145,8 +142,8 @@ def _ladder(
     intent: str,
     progress: TurnProgress,
     config: RepairConfig,
-    carry_on: list[PlanItem],
-    leave: list[PlanItem],
+    carry_on: Sequence[PlanItem],
+    leave: Sequence[PlanItem],
     in_form: bool = False,
 ) -> list[PlanItem] | None:
     """The ladder of `intent`: its action, then what the stage it reached says.
@@ -197,12 +194,10 @@ def _outside_form(
     if intent == config.complaint and (turn.caller_state == config.angry
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
-        return ["utter_calm_down", "utter_complaint_thanks", "utter_complaint_apology",
-                "complaint_form"]
+        return ["utter_calm_down", *COMPLAINT_START]
     if intent == config.angry and _names_a_problem(turn.text, config):
         # Angry *and* a service problem: calm the caller, then the complaint procedure.
-        return _ladder(intent, progress, config,
-                       ["utter_complaint_apology", "complaint_form"], [])
+        return _ladder(intent, progress, config, COMPLAINT_START, [])
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
