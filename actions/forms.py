@@ -37,6 +37,7 @@ from bot.config import hotline_config
 from bot.dialogue.config import current_repair_config
 from bot.language.replies import confirms, corrects, denies, skips
 from bot.nlu.names import surname_alternation
+from bot.nlu.patterns import names_a_place
 from bot.text.digits import digit_view
 from bot.text.normalize import normalize_text
 from bot.tickets.phone import PhoneKind, parse_phone
@@ -469,7 +470,7 @@ class ValidateComplaintForm(FormReading):
 
     def bare_caller_address(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
         text = latest_text(tracker).strip()
-        return text[:200] if len(text) >= 2 else None
+        return text[:200] if names_a_place(message.text) else None
 
 
 class ValidateCallbackForm(FormReading):
