@@ -43,6 +43,7 @@ from bot.language.numbers import (
     mobile_number,
     phone_candidate,
 )
+from bot.language.patterns import names_a_place
 from bot.language.replies import confirms, corrects, denies, only_asks_to_complain, skips
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
@@ -439,7 +440,7 @@ class ValidateComplaintForm(FormReading):
 
     def bare_caller_address(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
         text = latest_text(tracker).strip()
-        return text[:200] if len(text) >= 2 else None
+        return text[:200] if names_a_place(message.text) else None
 
 
 class ValidateCallbackForm(FormReading):

@@ -66,7 +66,7 @@ def test_nothing_follows_a_closing_line() -> None:
     ("ask_bot", ["utter_about_bot", "complaint_form", "<rules>"]),
     ("ask_business_hours", ["utter_business_hours", "complaint_form", "<rules>"]),
     ("thank", ["utter_you_are_welcome_short", "complaint_form", "<rules>"]),
-    ("greet", ["utter_still_here", "complaint_form", "<rules>"]),
+
     ("hangup", ["action_handle_hangup", LISTEN]),
     ("idle_timeout", ["action_keep_form", "utter_idle_closing", "action_end_conversation",
                       LISTEN]),
@@ -146,7 +146,7 @@ def test_a_free_text_question_takes_the_callers_words_unless_they_leave() -> Non
     assert play(chat)[0] == "utter_about_bot"
 
 
-@pytest.mark.parametrize("intent", ["deny", "goodbye", "thank", "dissatisfied_drop"])
+@pytest.mark.parametrize("intent", ["deny", "goodbye", "thank"])
 def test_anything_else_answered_no_leads_to_the_survey_or_the_closing(intent: str) -> None:
     served = CallerTurn(intent=intent, last_response="utter_anything_else", served=True)
     assert play(served) == ["utter_ask_satisfaction", LISTEN]
@@ -253,3 +253,25 @@ def test_a_correction_right_after_a_lookups_answer_looks_up_again() -> None:
 def test_a_complaint_in_angry_words_is_calmed_first_even_without_a_state_reading() -> None:
     turn = CallerTurn(intent="complaint", text="你们这破洗衣机他妈的又漏水了,我要投诉")
     assert play(turn)[0] == "utter_calm_down"
+
+
+def test_a_caller_pressing_for_an_answer_mid_form_is_told_it_goes_with_the_ticket() -> None:
+    assert play(in_form("pursue_request")) == ["utter_pursue_soon", "complaint_form", "<rules>"]
+
+
+def test_a_complaint_in_the_middle_of_a_lookup_sets_it_aside_and_starts_the_procedure() -> None:
+    turn = CallerTurn(intent="complaint", form="order_lookup_form", requested_slot="order_number")
+    assert play(turn) == ["action_set_form_aside", "utter_complaint_thanks",
+                          "utter_complaint_apology", "complaint_form", "<rules>"]
+
+
+def test_dropping_it_after_anything_else_gets_the_manuals_line_from_the_rules() -> None:
+    turn = CallerTurn(intent="dissatisfied_drop", last_response="utter_anything_else",
+                      served=True)
+    assert play(turn) == ["<rules>"]  # 谢谢您的理解与支持… and the closing line
+
+
+def test_a_greeting_in_a_form_is_answered_but_a_bare_time_is_an_answer() -> None:
+    assert play(in_form("greet", text="喂？你好？")) == [
+        "utter_still_here", "complaint_form", "<rules>"]
+    assert play(in_form("greet", requested="callback_time", text="下午")) == ["<rules>"]

@@ -80,6 +80,7 @@ class RepairConfig:
     out_of_scope: str
     praise: str
     suggestion: str
+    pursue: str
     ticket_status: str
     nomatch_intent: str
     business: frozenset[str]
@@ -170,6 +171,7 @@ def parse_repair(
         out_of_scope=str(states.get("out_of_scope", "out_of_scope")),
         praise=str(states.get("praise", "praise")),
         suggestion=str(states.get("suggestion", "suggestion")),
+        pursue=str(raw.get("pursue", "pursue_request")),
         ticket_status=str(raw.get("ticket_status", "ask_ticket_status")),
         nomatch_intent=str(raw.get("nomatch", "nlu_fallback")),
         business=frozenset(str(k) for k in business_intents),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
-from bot.language.replies import skips
+from bot.language.replies import greets, skips
 from bot.language.states import shows_anger
 
 LISTEN = "action_listen"
@@ -232,7 +232,8 @@ def _in_form(
         leave = [] if intent == config.malicious else _leave_form()
         return _ladder(intent, progress, config, back, leave, in_form=True)
     if intent in config.greet:
-        return ["utter_still_here", *back]
+        # `喂？你好？` mid-form: still here, and the question; `下午` is an answer
+        return ["utter_still_here", *back] if greets(turn.text) else None
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
@@ -272,12 +273,13 @@ def _digression(intent: str, form: str, config: RepairConfig) -> list[PlanItem] 
         return ["utter_praise_thanks", "action_record_praise", *back]
     if intent == config.suggestion:
         return ["utter_suggestion_thanks", "action_record_suggestion", *back]
+    if intent == config.pursue:
+        return ["utter_pursue_soon", *_back_to(form)]  # the request goes with the ticket
+    if intent == config.complaint:
+        return [SET_FORM_ASIDE, *COMPLAINT_START]
     lookup = config.form_for_intent(intent)
     if lookup and lookup != form:
         return [SET_FORM_ASIDE, lookup]  # its own question first; answered, the form resumes
     if intent in config.business:
         return [SET_FORM_ASIDE, "action_answer_business"]
-    if intent == config.complaint:
-        return [SET_FORM_ASIDE, "utter_complaint_thanks", "utter_complaint_apology",
-                "complaint_form"]
     return None

@@ -39,6 +39,12 @@ def _address_parts(value: str) -> int:
     return sum(1 for p in _PARTS if p.search(value))
 
 
+def names_a_place(text: str) -> bool:
+    """The text has at least one part of an address (a road, a house number, an estate,
+    a unit …): a bare answer to "the address?" rather than something else."""
+    return _address_parts(text) >= 1
+
+
 def find_address(text: str) -> list[EntitySpan]:
     spans = []
     for match in _ADDRESS.finditer(text):

@@ -32,6 +32,16 @@ _BARE_COMPLAINT = re.compile(
 )
 
 
+_GREETING = re.compile(
+    r"你好|您好|喂|哈喽|hello|hi|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好", re.IGNORECASE
+)
+
+
+def greets(text: str) -> bool:
+    """The words are a greeting (`喂，你好`), not a bare answer such as `下午`."""
+    return bool(_GREETING.search(text))
+
+
 def skips(text: str) -> bool:
     """The answer declines the question (no number at hand, rather not say)."""
     return bool(_SKIP.search(text.strip()))

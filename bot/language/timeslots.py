@@ -23,6 +23,7 @@ DAY_OFFSETS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, 
 PARTS_OF_DAY = {
     "早上": 9, "上午": 9, "中午": 12, "下午": 14, "傍晚": 17, "晚上": 19, "晚": 19,
 }
+PART_HOURS = 4  # how long a part of the day lasts, roughly
 _HOUR = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*[点:时]\s*(半|\d{1,2}分?)?")
 _WEEKDAY = re.compile(r"(?:下)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 WEEKDAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
@@ -42,10 +43,12 @@ def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
     weekday = _WEEKDAY.search(words)
     if day is None and weekday:
         target = WEEKDAYS.get(weekday.group(1)) or int(weekday.group(1))
-        ahead = (target - now.isoweekday()) % 7 or 7
-        if words[weekday.start():].startswith("下") and ahead < 7:
-            ahead += 7
-        day = now.date() + timedelta(days=ahead)
+        if words[weekday.start():].startswith("下"):
+            # 下周一: Monday of next week, whatever today is
+            monday = now.date() - timedelta(days=now.isoweekday() - 1)
+            day = monday + timedelta(days=7 + target - 1)
+        else:
+            day = now.date() + timedelta(days=(target - now.isoweekday()) % 7 or 7)
     part = next((PARTS_OF_DAY[w] for w in PARTS_OF_DAY if w in words), None)
     hour = None
     match = _HOUR.search(words)
@@ -55,13 +58,21 @@ def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
             hour += 12
     if day is None and part is None and hour is None:
         return None
+    day_said = day is not None
     if day is None:
         day = now.date()
     start_hour = hour if hour is not None else (part if part is not None else 9)
     if start_hour is None or not 0 <= start_hour <= 23:
         return None
     minute = 30 if match and match.group(2) == "半" else 0
-    return datetime.combine(day, time(start_hour, minute), tzinfo=now.tzinfo)
+    start = datetime.combine(day, time(start_hour, minute), tzinfo=now.tzinfo)
+    if not day_said and start < now:
+        # "下午" said at 16:00: the afternoon still going on, or (once it is over, or for
+        # an hour gone by) the same time tomorrow.
+        if hour is None and part is not None and now < start + timedelta(hours=PART_HOURS):
+            return now
+        return start + timedelta(days=1)
+    return start
 
 
 # --- time slots as entities (NLU) ----------------------------------------------
