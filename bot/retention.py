@@ -36,6 +36,7 @@ from bot.tracker_codec import decode_dialogue
 log = logging.getLogger("bot.retention")
 
 TRACKER_PATTERN = "hotline:tracker:*"
+CLOSED_FLAG_PREFIX = "hotline:closed:"
 MAX_CLOSED_TICKETS = 1_000_000
 
 
@@ -119,8 +120,8 @@ class RetentionJob:
                             mask_sensitive(conversation))
                 continue
             if latest < report.cutoff:
-                if not dry_run:
-                    self.redis.delete(key)
+                if not dry_run:  # with the tracker's closed flag (rasa_extensions/tracker_store)
+                    self.redis.delete(key, CLOSED_FLAG_PREFIX + conversation)
                 report.transcripts_deleted.append(conversation)
 
     def _tickets(self, report: RetentionReport, dry_run: bool) -> None:

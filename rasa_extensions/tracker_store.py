@@ -4,12 +4,19 @@ Configured in endpoints.yml
 (`tracker_store: type: rasa_extensions.tracker_store.CompactRedisTrackerStore`) with the same
 settings as Rasa's `redis` type. Keys, expiry and session handling are Rasa's own.
 
-One shortcut on save. Rasa's processor works on the last session of a conversation, so
-Rasa's `save` re-reads the stored tracker, rebuilds every event and merges the two
-(about 17 % of the server's CPU under load). When the stored events are followed, in
-order, by the tracker being saved — the usual case, one writer per conversation under
-the lock store — the merge is the stored events plus the tracker's new ones; this store
-appends those to the stored JSON directly and falls back to Rasa's merge otherwise.
+Three shortcuts, each keeping Rasa's results (tests/test_tracker_store.py):
+
+- on save: Rasa's processor works on the last session of a conversation, so Rasa's
+  `save` re-reads the stored tracker, rebuilds every event and merges the two (about
+  17 % of the server's CPU under load). When the stored events are followed, in order,
+  by the tracker being saved — the usual case, one writer per conversation under the
+  lock store — the merge is the stored events plus the tracker's new ones; this store
+  appends those to the stored JSON directly and falls back to Rasa's merge otherwise;
+- on retrieve: Rasa rebuilds every event of every session, then rebuilds each session
+  again to return the last one; this store rebuilds only the last session's events;
+- whether a conversation's last session was closed by a closing line is kept beside the
+  tracker (`hotline:closed:<id>`, written with it, outside the trackers' own key space),
+  so the channels can tell without reading the tracker (channels/sessions.py).
 """
 
 from __future__ import annotations
@@ -20,13 +27,16 @@ from collections.abc import Iterable
 from typing import Any, Optional, Union
 
 import redis
-from rasa.core.tracker_store import RedisTrackerStore
+from rasa.core.tracker_store import DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX, RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_codec import TrackerDecodeError, decode_dialogue, decode_text, encode_dialogue
 from rasa_extensions import startup
 
 logger = logging.getLogger(__name__)
+
+CLOSED_SLOT = "session_closed"
 
 
 class CompactRedisTrackerStore(RedisTrackerStore):
@@ -53,7 +63,39 @@ class CompactRedisTrackerStore(RedisTrackerStore):
             prior = self.deserialise_tracker(tracker.sender_id, stored) if stored else None
             merged = self._merge_trackers(prior, tracker) if prior is not None else tracker
             payload = self.serialise_tracker(merged)
-        self.red.set(key, payload, ex=timeout)
+        closed_key = self.closed_key(tracker.sender_id)
+        with self.red.pipeline(transaction=False) as pipe:
+            pipe.set(key, payload, ex=timeout)
+            if tracker.get_slot(CLOSED_SLOT):
+                pipe.set(closed_key, b"1", ex=timeout)
+            else:
+                pipe.delete(closed_key)
+            pipe.execute()
+
+    def closed_key(self, sender_id: str) -> str:
+        return closed_flag_key(self.key_prefix, sender_id)
+
+    async def is_closed(self, sender_id: str) -> bool:
+        """Was the conversation's last session closed by a closing line (as saved)?"""
+        return bool(self.red.exists(self.closed_key(sender_id)))
+
+    async def _retrieve(
+        self, sender_id: str, fetch_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        stored = self.red.get(self.key_prefix + sender_id)
+        if stored is None:
+            return None
+        if fetch_all_sessions:
+            return self.deserialise_tracker(sender_id, stored)
+        try:
+            events = decode_dialogue(stored).get("events") or []
+        except TrackerDecodeError:
+            logger.exception("tracker of %s could not be read", sender_id)
+            return None
+        # Only the last session (from its `action_session_start`), rebuilt once.
+        return DialogueStateTracker.from_dict(
+            sender_id, events[_last_session_start(events):], self.domain.slots
+        )
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> bytes:  # type: ignore[override]
         return encode_dialogue(super().serialise_tracker(tracker))
@@ -65,6 +107,22 @@ class CompactRedisTrackerStore(RedisTrackerStore):
 
     async def keys(self) -> Iterable[str]:
         return [key.decode() for key in self.red.keys(self.key_prefix + "*")]
+
+
+def closed_flag_key(tracker_prefix: str, sender_id: str) -> str:
+    """`hotline:closed:<id>` beside `hotline:tracker:<id>` (not matched by `tracker:*`)."""
+    base = tracker_prefix.removesuffix(DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX)
+    return f"{base}closed:{sender_id}"
+
+
+def _last_session_start(events: list[Any]) -> int:
+    """Index of the last `action_session_start` (0 when there is none), where Rasa's
+    `get_trackers_for_conversation_sessions` starts the last session."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
+            return index
+    return 0
 
 
 def _appended(stored: bytes | str, tracker: DialogueStateTracker) -> Optional[bytes]:

@@ -133,3 +133,60 @@ def test_appending_to_the_last_session_stores_what_rasas_merge_stores(
     stored = decode_dialogue(redis_client.get("hotline:tracker:caller-d"))["events"]
     assert json.loads(json.dumps(expected)) == stored
     assert len(stored) == len(tracker.events) + 2
+
+
+def _sessions(sender: str, count: int) -> DialogueStateTracker:
+    from rasa.shared.core.events import SlotSet
+
+    tracker = DialogueStateTracker(sender, slots=[])
+    for n in range(count):
+        tracker.update(SlotSet("session_started_metadata", {"channel": "rest"}))
+        tracker.update(ActionExecuted("action_session_start"))
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"第{n}次来电", {"name": "greet", "confidence": 0.9}))
+        tracker.update(BotUttered("您好"))
+    return tracker
+
+
+@pytest.mark.parametrize("sessions", [0, 1, 2, 5])
+def test_the_last_session_read_is_the_one_rasa_reads(
+    sessions: int, redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    store = store_for(redis_server)
+    tracker = _sessions(f"caller-s{sessions}", sessions)
+    tracker.update(UserUttered("还有一句", {"name": "affirm", "confidence": 0.8}))
+    asyncio.run(store.save(tracker))
+    ours = asyncio.run(store.retrieve(tracker.sender_id))
+    # Rasa's own read of the same stored value (decoded by this store's codec).
+    rasa_read = asyncio.run(RedisTrackerStore._retrieve(store, tracker.sender_id, False))
+    assert ours is not None and rasa_read is not None
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasa_read.events]
+    assert ours.current_slot_values() == rasa_read.current_slot_values()
+
+
+def test_the_closed_flag_follows_the_saved_tracker(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    from rasa.shared.core.events import SlotSet
+
+    domain = Domain.from_dict({"slots": {"session_closed": {
+        "type": "bool", "influence_conversation": False,
+        "mappings": [{"type": "custom"}]}}})
+    config = EndpointConfig(url="127.0.0.1",
+                            type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+                            port=redis_server.port, db=1, key_prefix="hotline", record_exp=None)
+    store = TrackerStore.create(config, domain=domain)
+    tracker = DialogueStateTracker.from_events("caller-closed", [], slots=domain.slots)
+    tracker.update(UserUttered("再见", {"name": "goodbye", "confidence": 0.9}))
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.is_closed("caller-closed")) is False
+    tracker.update(SlotSet("session_closed", True))
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.is_closed("caller-closed")) is True
+    assert redis_client.exists("hotline:closed:caller-closed")
+    # Not a tracker: listings of conversations do not see the flag.
+    assert "closed:caller-closed" not in asyncio.run(store.keys())
+    tracker.update(SlotSet("session_closed", False))  # reopened by a new session
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.is_closed("caller-closed")) is False

@@ -88,7 +88,8 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         self._resource = resource
         self.layout: list[tuple[str, int, bool]] = []
         self.classes: list[str] = []
-        self.coef: np.ndarray | None = None
+        self._coef: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
 
     @classmethod
@@ -114,9 +115,21 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         self.persist()
         return self._resource
 
+    @property
+    def coef(self) -> np.ndarray | None:
+        return self._coef
+
+    @coef.setter
+    def coef(self, value: np.ndarray | None) -> None:
+        # Scoring multiplies a sparse row by the (features x intents) matrix: scipy copies a
+        # non-contiguous operand on every call (`coef.T` is a view: 3 ms a message), so
+        # the transposed weights are kept contiguous once.
+        self._coef = value
+        self._weights = None if value is None else np.ascontiguousarray(value.T)
+
     def predict_proba(self, messages: list[Message]) -> np.ndarray:
-        assert self.coef is not None and self.intercept is not None
-        scores = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self.coef.T
+        assert self._weights is not None and self.intercept is not None
+        scores = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self._weights
         scores = np.asarray(scores) + self.intercept
         if scores.shape[1] == 1:  # two intents: sklearn fits one logit for the second class
             scores = np.hstack([np.zeros_like(scores), scores])
