@@ -66,7 +66,7 @@ def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str,
                 max_requests=args.max_requests, twilio_token=stack.twilio_token,
                 warmup=args.warmup, label=label,
             )
-            report = asyncio.run(run_load(options))
+            report = asyncio.run(run_load(options, watch_pids=stack.pids()))
             report["model"] = str(model)
             print_report(report)
             reports.append(report)

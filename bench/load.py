@@ -37,7 +37,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -47,6 +47,10 @@ import aiohttp
 import yaml
 from twilio.request_validator import RequestValidator
 from yarl import URL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.cpu import CpuMeter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations.yml"
@@ -494,6 +498,17 @@ def print_report(report: dict[str, Any], out=sys.stdout) -> None:  # type: ignor
     for kind, stats in report["latency_ms_by_kind"].items():
         print(f"    {kind:<15} p50 {stats['p50']}  p95 {stats['p95']}  p99 {stats['p99']}",
               file=out)
+    cpu = report.get("cpu")
+    if cpu:
+        servers = "  ".join(f"{pid}: {sec} s" for pid, sec in cpu["server_cpu_s"].items())
+        print(f"  cpu  generator {cpu['generator_cpu_of_one_core']:.0%} of a core "
+              f"(loop lag p99 {cpu['generator_loop_lag_ms_p99']} ms)  machine busy "
+              f"{cpu['machine_busy_share']:.0%} of {cpu['machine_cores']} cores"
+              + (f"  servers {servers}" if servers else ""), file=out)
+        if cpu["generator_saturated"]:
+            print("  WARNING: the load generator was saturated: these figures understate "
+                  "the server (run the generator on another machine or lower the load)",
+                  file=out)
     done = sum(report["conversations_completed"].values())
     print(f"  conversations completed {done}, cut at the end {report['conversations_unfinished']}",
           file=out)
@@ -510,15 +525,22 @@ def print_report(report: dict[str, Any], out=sys.stdout) -> None:  # type: ignor
 
 # --------------------------------------------------------------------------- entry
 async def run_load(options: Options, redis_url: Optional[str] = None,
-                   watch_pids: Sequence[int] = (), sample_every: float = 10.0) -> dict[str, Any]:
+                   watch_pids: Sequence[int] | Mapping[str, int] = (),
+                   sample_every: float = 10.0) -> dict[str, Any]:
     section = options.section or options.channel
     scripts = load_scripts(section, options.scripts_file)
     run = Run(options.duration, options.max_requests, options.warmup)
     run_id = uuid.uuid4().hex[:6]
     connector = aiohttp.TCPConnector(limit=options.conversations + 10, force_close=False)
     rows: list[dict[str, Any]] = []
+    named = dict(watch_pids) if isinstance(watch_pids, Mapping) else {
+        str(pid): pid for pid in watch_pids}
+    watch_pids = list(named.values())
+    meter = CpuMeter(named)
     async with aiohttp.ClientSession(connector=connector) as session:
         client = Client(session, run, options.timeout, holding_lines())
+        meter.start()
+        lag = asyncio.create_task(meter.watch_loop())
         tasks = [asyncio.create_task(worker(i, options, client, scripts, run, run_id))
                  for i in range(options.conversations)]
         if options.mode == "soak":
@@ -526,8 +548,11 @@ async def run_load(options: Options, redis_url: Optional[str] = None,
                 sampler(run, sample_every, redis_url, watch_pids, rows)))
         # The last request may take up to `timeout` after the end of the window.
         await asyncio.wait_for(asyncio.gather(*tasks), options.duration + options.timeout + 30)
+        lag.cancel()
+        cpu = meter.stop()
     elapsed = min(run.now(), options.duration) if run.sent < run.max_requests else run.now()
     report = summarise(run, options, elapsed)
+    report["cpu"] = cpu
     if options.mode == "soak":
         verdicts = {
             "redis_overhead": trend(rows, "redis_overhead", 0.10, 4 << 20),

@@ -1,0 +1,192 @@
+"""The hot-path steps of issue 18 measured one by one, the old way against the new, in
+one run on one machine (docs/BENCHMARKS.md, "Hot path, step by step").
+
+    python bench/hotpath.py [--model models/hotline-....tar.gz] [--repeat 2000]
+
+Each step times the operation a turn performs before and after the change, with the
+same inputs, against a real redis-server started for the run:
+
+- classifier scoring: a message's sparse feature row times the trained model's weights,
+  stored transposed (a view, copied by scipy on every call) or contiguous;
+- reading the last session of a 3-session, 60-turn conversation: Rasa's retrieve
+  (every session rebuilt, then the last one again) or the store's (the last one once);
+- "was this conversation closed?" before every message: the lock, the tracker read and
+  the slot, or one EXISTS on the flag saved with the tracker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+
+def timed(call: Callable[[], Any], repeat: int) -> float:
+    """Median milliseconds of `call` over `repeat` runs (after 10 unmeasured)."""
+    for _ in range(10):
+        call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def timed_async(call: Callable[[], Any], repeat: int) -> float:
+    loop = asyncio.new_event_loop()
+    try:
+        return timed(lambda: loop.run_until_complete(call()), repeat)
+    finally:
+        loop.close()
+
+
+def classifier_weights(model: Path) -> np.ndarray:
+    with tarfile.open(model) as archive:
+        member = next(m for m in archive.getmembers()
+                      if "HotlineLinearClassifier" in m.name and m.name.endswith(".npz"))
+        handle = archive.extractfile(member)
+        assert handle is not None
+        with tempfile.TemporaryDirectory() as work:
+            path = Path(work) / "linear.npz"
+            path.write_bytes(handle.read())
+            return np.load(path)["coef"]
+
+
+def step_classifier(model: Path, repeat: int) -> dict[str, Any]:
+    coef = classifier_weights(model)
+    rng = np.random.default_rng(1)
+    features = coef.shape[1]
+    # A typical message: ~60 active features (words, character n-grams, lexicon cues).
+    row = sp.csr_matrix((rng.random(60), (np.zeros(60, int), rng.choice(features, 60,
+                                                                         replace=False))),
+                        shape=(1, features))
+    view = coef.T
+    contiguous = np.ascontiguousarray(coef.T)
+    assert np.allclose(row @ view, row @ contiguous)
+    return {"step": "classifier scoring", "shape": list(coef.shape),
+            "before_ms": timed(lambda: row @ view, repeat),
+            "after_ms": timed(lambda: row @ contiguous, repeat)}
+
+
+def _conversation(sender: str, sessions: int, turns: int):  # type: ignore[no-untyped-def]
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker(sender, slots=[])
+    for session in range(sessions):
+        tracker.update(SlotSet("session_started_metadata", {"channel": "rest"}))
+        tracker.update(ActionExecuted("action_session_start"))
+        tracker.update(SessionStarted())
+        tracker.update(ActionExecuted("action_listen"))
+        for n in range(turns):
+            tracker.update(UserUttered(
+                f"我的订单DD2026110100{session}{n}还没到", {"name": "order_status",
+                                                   "confidence": 0.93},
+                parse_data={"intent_ranking": [{"name": f"intent_{i}", "confidence": 0.01}
+                                               for i in range(10)]}))
+            tracker.update(ActionExecuted("utter_order_status", policy="RulePolicy"))
+            tracker.update(BotUttered("您的订单已发货,预计明天送达。"))
+            tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def step_tracker_read(redis_port: int, repeat: int) -> dict[str, Any]:
+    from rasa.core.tracker_store import RedisTrackerStore, TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    store = TrackerStore.create(EndpointConfig(
+        url="127.0.0.1", type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+        port=redis_port, db=0, key_prefix="hotline", record_exp=None), domain=Domain.empty())
+    tracker = _conversation("bench-read", sessions=3, turns=20)
+    asyncio.run(store.save(tracker))
+    return {"step": "last-session read (3 sessions x 20 turns)", "events": len(tracker.events),
+            "before_ms": timed_async(
+                lambda: RedisTrackerStore._retrieve(store, "bench-read", False), repeat),
+            "after_ms": timed_async(lambda: store._retrieve("bench-read", False), repeat)}
+
+
+def step_closed_check(redis_port: int, repeat: int) -> dict[str, Any]:
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    from rasa_extensions.locks import AtomicRedisLockStore
+
+    store = TrackerStore.create(EndpointConfig(
+        url="127.0.0.1", type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+        port=redis_port, db=0, key_prefix="hotline", record_exp=None), domain=Domain.empty())
+    locks = AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=redis_port, db=0))
+    tracker = _conversation("bench-closed", sessions=1, turns=10)
+    asyncio.run(store.save(tracker))
+
+    async def before() -> None:  # what channels/sessions.py did for every message
+        async with locks.lock("bench-closed"):
+            read = await store.retrieve("bench-closed")
+            assert read is not None and not read.get_slot("session_closed")
+
+    async def after() -> None:
+        assert not await store.is_closed("bench-closed")
+
+    return {"step": "closed-session check before each message",
+            "before_ms": timed_async(before, repeat), "after_ms": timed_async(after, repeat)}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from bench.stack import current_model
+    from launcher.redis_local import start_local_redis
+    from rasa_extensions import startup
+    from tests.support.processes import free_port  # the one free-port helper of the project
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    model = args.model or current_model()
+    startup.install()  # as the server does: the same codecs and speedups
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="hotline-hotpath-") as work:
+        redis_process = start_local_redis(f"redis://127.0.0.1:{port}/0", Path(work))
+        try:
+            steps = [step_classifier(model, args.repeat),
+                     step_tracker_read(port, args.repeat // 4),
+                     step_closed_check(port, args.repeat // 4)]
+        finally:
+            redis_process.terminate()
+            redis_process.wait(10)
+    print(f"{'step':<44} {'before ms':>10} {'after ms':>10} {'ratio':>7}")
+    for step in steps:
+        step["before_ms"], step["after_ms"] = (round(step["before_ms"], 3),
+                                               round(step["after_ms"], 3))
+        ratio = step["before_ms"] / step["after_ms"] if step["after_ms"] else float("inf")
+        print(f"{step['step']:<44} {step['before_ms']:>10} {step['after_ms']:>10} "
+              f"{ratio:>6.1f}x")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(steps, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
