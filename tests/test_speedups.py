@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 import rasa.shared.utils.common
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
+from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
@@ -67,3 +70,58 @@ def test_an_event_class_defined_later_is_found() -> None:
         type_name = "hotline_probe_event"
 
     assert Event.resolve_by_type("hotline_probe_event") is HotlineProbeEvent
+
+
+# Responses the property test draws: every event type Rasa knows and some it does not,
+# with fields of the right and of the wrong types.
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                     st.text(max_size=5))
+_FIELD_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=2),
+                          st.dictionaries(st.sampled_from(["name", "confidence", "x"]),
+                                          _SCALARS, max_size=2))
+_EVENT_NAMES = [branch["properties"]["event"]["const"] for branch in
+                RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
+                ["oneOf"]]
+_EVENTS = st.builds(
+    lambda name, fields: {"event": name, **fields},
+    st.sampled_from([*_EVENT_NAMES, "no_such_event"]),
+    st.dictionaries(st.sampled_from(["name", "value", "text", "timestamp", "metadata",
+                                     "policy", "confidence", "parse_data", "entities",
+                                     "data", "intent", "hide_rule_turn"]),
+                    _FIELD_VALUES, max_size=4),
+)
+_RESPONSES = st.one_of(
+    st.fixed_dictionaries({}, optional={
+        "events": st.one_of(st.lists(_EVENTS, max_size=4), _SCALARS),
+        "responses": st.one_of(st.lists(st.one_of(
+            st.dictionaries(st.sampled_from(["response", "text"]), st.text(max_size=5)),
+            _SCALARS), max_size=2), _SCALARS)}),
+    _SCALARS,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_RESPONSES)
+def test_the_per_event_check_never_accepts_what_rasas_schema_rejects(result: object) -> None:
+    speedups.install()
+    try:
+        validate(result, RemoteAction.action_response_format_spec())
+        expected_valid = True
+    except ValidationError:
+        expected_valid = False
+    action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1"))
+    if expected_valid:
+        assert action._validate_action_result(result) is True  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValidationError):
+            action._validate_action_result(result)  # type: ignore[arg-type]
+
+
+def test_valid_responses_are_accepted_by_the_per_event_check_alone() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    check = speedups._dispatching_validator(schema, validator_for(schema))
+    assert check is not None
+    for result in VALID:
+        assert check(result) is True
+    for result in INVALID:
+        assert check(result) is False
