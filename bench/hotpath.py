@@ -6,8 +6,9 @@ one run on one machine (docs/BENCHMARKS.md, "Hot path, step by step").
 Each step times the operation a turn performs before and after the change, with the
 same inputs, against a real redis-server started for the run:
 
-- classifier scoring: a message's sparse feature row times the trained model's weights,
-  stored transposed (a view, copied by scipy on every call) or contiguous;
+- classifier scoring: a message's feature blocks stacked into one sparse row times the
+  trained model's weights stored transposed (a view scipy copies on every call), or
+  each block times its own rows of contiguous weights;
 - reading the last session of a 3-session, 60-turn conversation: Rasa's retrieve
   (every session rebuilt, then the last one again) or the store's (the last one once);
 - validating a custom action's response (a form step: slots, a bot message, the loop):
@@ -57,32 +58,52 @@ def timed_async(call: Callable[[], Any], repeat: int) -> float:
         loop.close()
 
 
-def classifier_weights(model: Path) -> np.ndarray:
+def classifier_arrays(model: Path) -> tuple[np.ndarray, list[tuple[str, int, bool]]]:
+    """The trained classifier's weights and feature layout, from the model archive."""
     with tarfile.open(model) as archive:
-        member = next(m for m in archive.getmembers()
-                      if "HotlineLinearClassifier" in m.name and m.name.endswith(".npz"))
-        handle = archive.extractfile(member)
-        assert handle is not None
+        members = [m for m in archive.getmembers() if "HotlineLinearClassifier" in m.name]
+        arrays = archive.extractfile(next(m for m in members if m.name.endswith(".npz")))
+        meta = archive.extractfile(next(m for m in members if m.name.endswith(".json")))
+        assert arrays is not None and meta is not None
         with tempfile.TemporaryDirectory() as work:
             path = Path(work) / "linear.npz"
-            path.write_bytes(handle.read())
-            return np.load(path)["coef"]
+            path.write_bytes(arrays.read())
+            coef = np.load(path)["coef"]
+        layout = [(str(o), int(w), bool(s)) for o, w, s in json.loads(meta.read())["layout"]]
+    return coef, layout
 
 
 def step_classifier(model: Path, repeat: int) -> dict[str, Any]:
-    coef = classifier_weights(model)
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    from rasa_extensions.nlu.classifier import design_matrix, linear_scores
+
+    coef, layout = classifier_arrays(model)
     rng = np.random.default_rng(1)
-    features = coef.shape[1]
-    # A typical message: ~60 active features (words, character n-grams, lexicon cues).
-    row = sp.csr_matrix((rng.random(60), (np.zeros(60, int), rng.choice(features, 60,
-                                                                         replace=False))),
-                        shape=(1, features))
+    # A typical message: ~8 words, ~40 character n-grams, the lexicon cues.
+    message = Message(data={TEXT: "我的订单还没到"})
+    for (origin, width, is_sparse), active in zip(layout, (8, 40, 0), strict=False):
+        if is_sparse:
+            block = sp.coo_matrix((np.ones(active), (np.zeros(active, int),
+                                                     rng.choice(width, active, replace=False))),
+                                  shape=(1, width))
+        else:
+            block = rng.random((1, width))
+        message.add_features(Features(block, FEATURE_TYPE_SENTENCE, TEXT, origin))
     view = coef.T
     contiguous = np.ascontiguousarray(coef.T)
-    assert np.allclose(row @ view, row @ contiguous)
-    return {"step": "classifier scoring", "shape": list(coef.shape),
-            "before_ms": timed(lambda: row @ view, repeat),
-            "after_ms": timed(lambda: row @ contiguous, repeat)}
+
+    def before() -> Any:  # the design row times the transposed weights (a view)
+        return design_matrix([message], layout, 1.0) @ view
+
+    def after() -> Any:
+        return linear_scores([message], layout, 1.0, contiguous)
+
+    assert np.allclose(np.asarray(before()), after())
+    return {"step": "classifier: features to intent scores", "weights": list(coef.shape),
+            "before_ms": timed(before, repeat), "after_ms": timed(after, repeat)}
 
 
 def _conversation(sender: str, sessions: int, turns: int):  # type: ignore[no-untyped-def]

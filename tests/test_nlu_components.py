@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -223,3 +225,30 @@ def test_linear_classifier_trains_persists_and_predicts(storage: LocalModelStora
     ranking = message.get("intent_ranking")
     assert [r["name"] for r in ranking] == ["thank", "greet"]
     assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.floats(-3, 3, allow_nan=False)),
+                max_size=12),
+       st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3),
+       st.booleans())
+def test_scoring_a_message_alone_equals_the_design_matrix_product(
+    cells: list[tuple[int, float]], dense: list[float], with_missing_block: bool
+) -> None:
+    from rasa_extensions.nlu.classifier import design_matrix, linear_scores
+
+    message = Message(data={TEXT: "x"})
+    columns = [c for c, _ in cells]
+    values = [v for _, v in cells]
+    # duplicates in a COO block are summed, as scipy sums them in the design matrix
+    row = sparse.coo_matrix((values, ([0] * len(cells), columns)), shape=(1, 8))
+    message.add_features(Features(row, FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    if not with_missing_block:
+        message.add_features(Features(np.array([dense]), FEATURE_TYPE_SENTENCE, TEXT, "lex"))
+    layout = [("words", 8, True), ("chars", 5, True), ("lex", 3, False)]
+    weights = np.random.default_rng(len(cells)).normal(size=(16, 4))
+    expected = np.asarray(design_matrix([message], layout, 0.7) @ weights)
+    assert np.allclose(linear_scores([message], layout, 0.7, weights), expected)
+    vector = weights[:, 0].copy()  # one output (the malicious gate's weights)
+    assert np.allclose(linear_scores([message], layout, 0.7, vector),
+                       np.asarray(design_matrix([message], layout, 0.7) @ vector).ravel())

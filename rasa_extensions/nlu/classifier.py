@@ -63,6 +63,36 @@ def design_matrix(
     return sparse.vstack(rows, format="csr")
 
 
+def linear_scores(
+    messages: list[Message], layout: list[tuple[str, int, bool]], dense_weight: float,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """`design_matrix(messages, ...) @ weights` without building the matrix.
+
+    At inference a message is scored alone: stacking its blocks into one sparse row
+    costs more than the product (scipy builds and checks a matrix per block). Here each
+    block multiplies its own rows of `weights` (features x outputs, C-contiguous).
+    """
+    out = np.zeros((len(messages), weights.shape[1]) if weights.ndim == 2 else len(messages))
+    for row, message in enumerate(messages):
+        blocks = sentence_blocks(message)
+        offset = 0
+        for origin, width, is_sparse in layout:
+            block = blocks.get(origin)
+            if block is not None:
+                if is_sparse:
+                    block = sparse.csr_matrix(block, dtype=np.float64)
+                    block.sum_duplicates()
+                    norm = np.sqrt(np.dot(block.data, block.data))
+                    if norm:
+                        out[row] += (block.data / norm) @ weights[offset + block.indices]
+                else:
+                    dense = np.asarray(block, dtype=np.float64).ravel() * dense_weight
+                    out[row] += dense @ weights[offset:offset + width]
+            offset += width
+    return out
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class HotlineLinearClassifier(GraphComponent, IntentClassifier):
     """Intent classifier: L2-normalised feature blocks + logistic regression."""
@@ -129,8 +159,8 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
 
     def predict_proba(self, messages: list[Message]) -> np.ndarray:
         assert self._weights is not None and self.intercept is not None
-        scores = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self._weights
-        scores = np.asarray(scores) + self.intercept
+        scores = linear_scores(messages, self.layout, self.config["dense_weight"], self._weights)
+        scores = scores + self.intercept
         if scores.shape[1] == 1:  # two intents: sklearn fits one logit for the second class
             scores = np.hstack([np.zeros_like(scores), scores])
         scores -= scores.max(axis=1, keepdims=True)

@@ -44,7 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language.lexicon import default_lexicon
-from rasa_extensions.nlu.classifier import _layout, design_matrix
+from rasa_extensions.nlu.classifier import _layout, design_matrix, linear_scores
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "malicious.npz"
@@ -138,8 +138,8 @@ class HotlineMaliciousGate(GraphComponent, IntentClassifier):
     def scores(self, messages: list[Message]) -> np.ndarray:
         """Calibrated probability that each message is malicious."""
         assert self.coef is not None
-        raw = design_matrix(messages, self.layout, self.config["dense_weight"]) @ self.coef
-        return 1.0 / (1.0 + np.exp(-(self.a * (np.asarray(raw) + self.intercept) + self.b)))
+        raw = linear_scores(messages, self.layout, self.config["dense_weight"], self.coef)
+        return 1.0 / (1.0 + np.exp(-(self.a * (raw + self.intercept) + self.b)))
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.coef is None or not messages:
