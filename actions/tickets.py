@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.support import channel_of, conversation_of, dialogue_settings, latest_text, utter
+from bot.language.moments import spoken_deadline
 from bot.tickets import from_conversation
 from bot.tickets.errors import TicketError, ValidationFailed
 from bot.tickets.model import FeedbackRequest, Ticket, TicketRequest
@@ -37,7 +38,11 @@ def turn_key(tracker: Tracker, purpose: str) -> str:
 def promised_text(ticket: Ticket) -> str:
     fmt = dialogue_settings().promised_time_format
     moment = ticket.promised_at
-    return moment.strftime(fmt) if moment else ""
+    if moment is None:
+        return ""
+    if fmt == "spoken":
+        return spoken_deadline(moment, ticket.created_at)
+    return moment.strftime(fmt)
 
 
 def ticket_request(tracker: Tracker, incomplete: bool = False) -> TicketRequest:

@@ -3,7 +3,12 @@ the same package the NLU components use."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.language import names
 from bot.language.numbers import (
@@ -60,3 +65,34 @@ def test_asking_to_complain_is_not_a_description() -> None:
     assert only_asks_to_complain("我要投诉")
     assert only_asks_to_complain("我想反映一下。")
     assert not only_asks_to_complain("我要投诉,洗衣机漏水")
+
+
+# --- promised times as said (bot/language/moments.py) -----------------------------------
+def test_promised_times_are_said_relative_to_the_day_and_rounded_down() -> None:
+    from datetime import timezone
+
+    from bot.language.moments import spoken_deadline
+
+    zone = timezone(timedelta(hours=8))
+    now = datetime(2026, 12, 2, 16, 11, 40, tzinfo=zone)
+    assert spoken_deadline(now + timedelta(hours=2), now) == "今天18:10"
+    assert spoken_deadline(datetime(2026, 12, 3, 9, 0, tzinfo=zone), now) == "明天9:00"
+    assert spoken_deadline(datetime(2026, 12, 4, 9, 4, tzinfo=zone), now) == "后天9:00"
+    assert spoken_deadline(datetime(2026, 12, 5, 18, 59, tzinfo=zone), now) == "12月5日18:55"
+    assert spoken_deadline(datetime(2027, 1, 4, 10, 0, tzinfo=zone), now) == "2027年1月4日10:00"
+    # the reference is read in the deadline's zone: 23:30 UTC is already tomorrow in +08
+    utc = datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc)
+    assert spoken_deadline(datetime(2026, 12, 2, 9, 30, tzinfo=zone), utc) == "今天9:30"
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 1, 1)),
+       st.integers(0, 60 * 24 * 40))
+def test_a_promised_time_is_never_later_than_the_deadline(start: datetime, minutes: int) -> None:
+    from bot.language.moments import spoken_deadline
+
+    deadline = start + timedelta(minutes=minutes)
+    said = re.fullmatch(r"(今天|明天|后天|(\d{4}年)?\d{1,2}月\d{1,2}日)(\d{1,2}):(\d{2})",
+                        spoken_deadline(deadline, start))
+    assert said is not None
+    assert int(said.group(3)) == deadline.hour
+    assert 0 <= deadline.minute - int(said.group(4)) < 5

@@ -18,8 +18,9 @@ class DialogueSettings:
     max_message_chars: int = 2000
     # Seconds between a scripted closing (silent, noisy, quiet line) and hang-up.
     scripted_hangup_after_s: int = 5
-    # How promised times are read out ("11月24日 18:00").
-    promised_time_format: str = "%m月%d日 %H:%M"
+    # How promised times are read out: "spoken" ("今天18:10", bot/language/moments.py)
+    # or a strftime pattern ("%m月%d日 %H:%M").
+    promised_time_format: str = "spoken"
     # A backend lookup slower than this is wrapped in the hold/resume lines.
     hold_after_ms: int = 1500
     # How a caller is addressed until the title is known (manual 000:514).
