@@ -9,7 +9,9 @@ line) or two turns run at once. This store keeps the same contract (tickets
 served first come, first served; a ticket expires after `lock_lifetime`) but
 issues, checks and releases tickets in Lua scripts, so every step is one atomic
 Redis command, and waits on a short poll (Rasa's default is 1 s, which a caller
-hears when two messages of one conversation arrive together).
+hears when two messages of one conversation arrive together). The ticket is issued and
+tried in one script (`lua/lock_take.lua`), so a turn nobody else waits on costs two
+round trips: take and release.
 
 Configured in endpoints.yml:
 
@@ -76,6 +78,7 @@ class AtomicRedisLockStore(LockStore):
         self._issue = register_lua(self.red, LUA / "lock_issue.lua")
         self._acquire = register_lua(self.red, LUA / "lock_acquire.lua")
         self._release = register_lua(self.red, LUA / "lock_release.lua")
+        self._take = register_lua(self.red, LUA / "lock_take.lua")
         super().__init__()
 
     def _keys(self, conversation_id: str) -> list[str]:
@@ -97,9 +100,16 @@ class AtomicRedisLockStore(LockStore):
         wait_time_in_seconds: float = DEFAULT_POLL_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
         # Rasa's callers pass no wait time: the store's own poll interval applies.
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        # Issuing and the first try are one script: an uncontended turn costs one round
+        # trip to take the lock and one to give it back.
         try:
-            yield await self._wait_for_turn(conversation_id, ticket)
+            ticket, ours = (int(v) for v in self._take(
+                keys=self._keys(conversation_id), args=[int(lock_lifetime * 1000)]))
+        except redis.RedisError as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        try:
+            yield (TicketLock(conversation_id) if ours == 1
+                   else await self._wait_for_turn(conversation_id, ticket))
         finally:
             self.cleanup(conversation_id, ticket)
 

@@ -116,3 +116,25 @@ def test_rasa_builds_it_from_the_endpoint_config(redis_server: RedisServer) -> N
     assert snapshot is not None and [t.number for t in snapshot.tickets] == [1]
     store.cleanup("caller-5", 1)
     assert store.get_lock("caller-5") is None
+
+
+def test_an_uncontended_turn_takes_and_returns_the_lock_in_two_round_trips(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    (store,) = replicas(redis_server, 1)
+
+    def scripts_run() -> int:
+        stats = redis_client.info("commandstats")
+        return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+                   for name in ("evalsha", "eval"))
+
+    async def turns() -> None:
+        for _ in range(3):
+            async with store.lock("caller-quiet"):
+                pass
+
+    asyncio.run(turns())  # scripts loaded, then counted
+    before = scripts_run()
+    asyncio.run(turns())
+    assert scripts_run() - before == 3 * 2  # take (issue + first try) and release
+    assert redis_client.keys("hotline:lock:*") == []
