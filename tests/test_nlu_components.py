@@ -252,3 +252,19 @@ def test_scoring_a_message_alone_equals_the_design_matrix_product(
     vector = weights[:, 0].copy()  # one output (the malicious gate's weights)
     assert np.allclose(linear_scores([message], layout, 0.7, vector),
                        np.asarray(design_matrix([message], layout, 0.7) @ vector).ravel())
+
+
+def test_a_message_with_nothing_known_gets_no_confidence(storage: LocalModelStorage) -> None:
+    resource = Resource("clf-unknown")
+    examples = [_featurised(f"t{i}", ["greet", "thank"][i % 3 == 0], i % 2) for i in range(20)]
+    HotlineLinearClassifier.create({}, storage, resource, _context("c")).train(
+        TrainingData(examples))
+    loaded = HotlineLinearClassifier.load({}, storage, resource, _context("c"))
+    unknown = Message(data={TEXT: "qwerty"})
+    unknown.add_features(Features(sparse.coo_matrix((1, 4)), FEATURE_TYPE_SENTENCE, TEXT,
+                                  "words"))
+    unknown.add_features(Features(np.zeros((1, 1)), FEATURE_TYPE_SENTENCE, TEXT, "lex"))
+    known = _featurised("new", None, 1)
+    loaded.process([unknown, known])
+    assert unknown.get("intent")["confidence"] == 0.0  # the priors alone decide nothing
+    assert known.get("intent")["confidence"] > 0.5

@@ -63,6 +63,18 @@ def design_matrix(
     return sparse.vstack(rows, format="csr")
 
 
+def has_known_features(message: Message) -> bool:
+    """Whether any sentence feature of the message is non-zero (a known word, character
+    n-gram or lexicon cue); unknown tokens leave every block empty."""
+    for block in sentence_blocks(message).values():
+        if sparse.issparse(block):
+            if block.count_nonzero():
+                return True
+        elif np.any(np.asarray(block)):
+            return True
+    return False
+
+
 def linear_scores(
     messages: list[Message], layout: list[tuple[str, int, bool]], dense_weight: float,
     weights: np.ndarray,
@@ -171,7 +183,13 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         if self.coef is None or not messages:
             return messages
         for message, probs in zip(messages, self.predict_proba(messages), strict=True):
-            order = np.argsort(-probs)
+            if not has_known_features(message):
+                # Nothing in the message was seen in training ('x', 'qwerty', a digit the
+                # data never had): the scores are the intercepts alone, i.e. the class
+                # priors, which once read '9' as goodbye (0.61) and closed the session.
+                # No confidence: the FallbackClassifier after this says not understood.
+                probs = np.zeros_like(probs)
+            order = np.argsort(-probs, kind="stable")
             ranking = [{"name": self.classes[i], "confidence": float(probs[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             length = self.config["ranking_length"]
