@@ -44,7 +44,7 @@ def _replicas_line(layout: Layout, choice: ReplicaChoice) -> str:
     return f"  Rasa replicas:   1, no nginx ({choice.why})"
 
 
-def _banner(ports: Ports, token: str, replicas: str = "") -> str:
+def _banner(ports: Ports, token: str, replicas: str = "", replicas_many: bool = False) -> str:
     base = f"http://127.0.0.1:{ports.rasa}"
     return "\n".join([
         "",
@@ -59,7 +59,7 @@ def _banner(ports: Ports, token: str, replicas: str = "") -> str:
         f"  Action server:   http://127.0.0.1:{ports.actions}/health",
         f"  Agent console:   http://127.0.0.1:{ports.console}/  "
         "(users: python -m console.users add NAME --role agent)",
-        "  Logs:            var/log/",
+        f"  Logs:            var/log/{' (nginx: var/nginx/)' if replicas_many else ''}",
         "Press Ctrl-C to stop.",
         "",
     ])
@@ -218,7 +218,8 @@ def cmd_run(ports: Ports) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         start_layout(supervisor, layout, model, conf.rasa_token)
-        print(_banner(ports, conf.rasa_token, _replicas_line(layout, choice)), flush=True)
+        print(_banner(ports, conf.rasa_token, _replicas_line(layout, choice),
+                      replicas_many=layout.behind_nginx), flush=True)
         last_restart: dict[str, float] = {}
         while not stopping:
             dead = supervisor.exited()

@@ -97,3 +97,19 @@ def test_nginx_listens_where_rasa_interface_says(tmp_path: Path) -> None:
     text = conf.read_text(encoding="utf-8")
     assert "listen 0.0.0.0:5005;" in text
     assert "listen 127.0.0.1:5055;" in text  # the action servers stay private
+
+
+def test_the_banner_says_how_many_replicas_and_why(tmp_path: Path) -> None:
+    from launcher.__main__ import _banner, _replicas_line
+    from launcher.layout import ReplicaChoice
+
+    ports = Ports(rasa=5005, actions=5055, console=5080)
+    offered = iter(range(6001, 6010))
+    many = plan(ports, 2, tmp_path, port_finder=lambda: next(offered))
+    line = _replicas_line(many, ReplicaChoice(2, "one per core, 2 cores"))
+    assert "2 behind nginx on port 5005 (one per core, 2 cores)" in line
+    banner = _banner(ports, "t", line, replicas_many=True)
+    assert "http://127.0.0.1:5005/webchat/" in banner and "var/nginx/" in banner
+    single = _replicas_line(plan(ports, 1, tmp_path),
+                            ReplicaChoice(1, "nginx is not installed (apt-get install nginx)"))
+    assert single.endswith("1, no nginx (nginx is not installed (apt-get install nginx))")
