@@ -91,8 +91,7 @@ def choose_replicas(
             count = max(1, memory // MEMORY_PER_REPLICA)
             why = f"{memory // 2**20} MiB of memory available"
     if count > 1 and not nginx_found:
-        return ReplicaChoice(1, "nginx is not installed (apt-get install nginx for "
-                                f"{count} replicas)")
+        return ReplicaChoice(1, f"nginx is not installed; apt-get install nginx for {count}")
     return ReplicaChoice(count, why)
 
 

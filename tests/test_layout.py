@@ -111,5 +111,5 @@ def test_the_banner_says_how_many_replicas_and_why(tmp_path: Path) -> None:
     banner = _banner(ports, "t", line, replicas_many=True)
     assert "http://127.0.0.1:5005/webchat/" in banner and "var/nginx/" in banner
     single = _replicas_line(plan(ports, 1, tmp_path),
-                            ReplicaChoice(1, "nginx is not installed (apt-get install nginx)"))
-    assert single.endswith("1, no nginx (nginx is not installed (apt-get install nginx))")
+                            ReplicaChoice(1, "nginx is not installed; apt-get install nginx for 2"))
+    assert single.endswith("1, no nginx (nginx is not installed; apt-get install nginx for 2)")
