@@ -11,6 +11,7 @@ other one, and one replica killed leaves the other serving.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 import uuid
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+import websockets
 
 from channels.voice.phone import PhoneCall
 from channels.webchat.client import WebchatClient, texts
@@ -188,6 +190,41 @@ def test_a_web_chat_stays_on_one_replica_and_hears_an_agent_through_the_other(
             got += [m for m in chat.drain(settle_s=0.2) if m.get("agent") == "agent-a"]
         assert [m["text"] for m in got] == ["您好,我是客服小王,这是第1条消息。",
                                             "您好,我是客服小王,这是第2条消息。"], got
+
+
+def test_the_websocket_upgrade_reaches_the_replica_of_the_polling_session(
+    replicas: Replicas,
+) -> None:
+    """What a browser does: an Engine.IO polling handshake, then the WebSocket upgrade
+    with that sid through nginx (which must pass the Upgrade headers and send it to the
+    replica that holds the session), then a Socket.IO namespace connect over it."""
+    base = f"{replicas.url}/webchat/socket.io/?EIO=4"
+    handshake = requests.get(f"{base}&transport=polling", timeout=10)
+    assert handshake.status_code == 200, handshake.text
+    assert handshake.text.startswith("0"), handshake.text
+    sid = json.loads(handshake.text[1:])["sid"]
+    holder = handshake.headers["X-Hotline-Upstream"]
+
+    async def upgrade() -> list[str]:
+        ws_url = f"ws://127.0.0.1:{replicas.layout.ports.rasa}/webchat/socket.io/" \
+                 f"?EIO=4&transport=websocket&sid={sid}"
+        async with websockets.connect(ws_url, open_timeout=10) as ws:
+            await ws.send("2probe")
+            probe = await asyncio.wait_for(ws.recv(), 10)
+            await ws.send("5")  # upgrade done: the session now uses this socket
+            await ws.send("40")  # Socket.IO connect to the default namespace
+            connected = ""
+            while not connected.startswith("4"):  # skip Engine.IO noops ("6") and pings
+                connected = str(await asyncio.wait_for(ws.recv(), 10))
+            return [str(probe), connected]
+
+    probe, connected = asyncio.run(upgrade())
+    assert probe == "3probe"
+    assert connected.startswith("40") and "sid" in connected, connected
+    upgraded = set(re.findall(
+        rf'"GET /webchat/socket\.io/\?EIO=4&transport=websocket&sid={re.escape(sid)} '
+        r'HTTP/1\.1" 101 upstream=(\S+)', replicas.access_log()))
+    assert upgraded == {holder}, (holder, upgraded)
 
 
 def test_with_one_replica_killed_the_other_serves_every_channel(replicas: Replicas) -> None:
