@@ -1,6 +1,6 @@
 """nginx in front of several Rasa replicas and action servers, run unprivileged.
 
-The configuration is `launcher/nginx/hotline.conf.template` rendered into a private
+The configuration is `launcher/nginx.conf.template` rendered into a private
 directory (pid, logs and temp files inside it) and run as
 `nginx -p <dir> -c <dir>/nginx.conf -e <dir>/error.log` with `daemon off`, so it is a
 child process like the others. `make run` (launcher/__main__.py, launcher/layout.py)
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
-TEMPLATE = Path(__file__).resolve().parent / "nginx" / "hotline.conf.template"
+TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 TEMP_DIRS = ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi")
 
 
