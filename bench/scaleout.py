@@ -2,7 +2,7 @@
 
     python bench/scaleout.py [--front-port 5100] [--replicas 2] [--max-seconds 3600]
 
-nginx is run unprivileged from bench/nginx/hotline.conf.template rendered into the work
+nginx is run unprivileged from launcher/nginx.conf.template rendered into the work
 directory (`nginx -p <dir> -c <dir>/nginx.conf`, `daemon off`, pid/logs/temp inside
 it). Callers use the front port (round robin over the replicas; no sticky sessions:
 the Redis lock store orders each conversation's turns); the replicas call their

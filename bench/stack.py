@@ -1,5 +1,5 @@
 """A hotline stack for benchmarks: its own Redis, N action servers, N Rasa replicas,
-optionally nginx in front (bench/nginx/hotline.conf.template).
+optionally nginx in front (launcher/nginx.py, the configuration `make run` uses).
 
 The processes are the ones `make run` starts (launcher/services.py), run by the same
 Supervisor, on the given or free loopback ports, with logs in the work directory.
@@ -8,10 +8,6 @@ Supervisor, on the given or free loopback ports, with logs in the work directory
 from __future__ import annotations
 
 import dataclasses
-import grp
-import os
-import pwd
-import shutil
 import socket
 import subprocess
 import time
@@ -20,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from launcher.nginx import Nginx
 from launcher.redis_local import start_local_redis
 from launcher.services import (
     Ports,
@@ -33,7 +30,6 @@ from launcher.supervisor import Supervisor
 from launcher.training import ensure_model
 
 ROOT = Path(__file__).resolve().parent.parent
-NGINX_TEMPLATE = Path(__file__).resolve().parent / "nginx" / "hotline.conf.template"
 BENCH_TOKEN = "bench-rasa-token"
 BENCH_TWILIO_TOKEN = "bench-twilio-auth-token"
 
@@ -48,74 +44,6 @@ def current_model() -> Path:
     """The model for the current training inputs (trained only if it is missing)."""
     env = process_env(ROOT, "redis://127.0.0.1:6379/0", Ports())
     return ensure_model(ROOT, ROOT / "models", env=env)
-
-
-class Nginx:
-    """nginx run unprivileged from a generated config in `directory` (`daemon off`)."""
-
-    def __init__(self, directory: Path, front_port: int, actions_port: int,
-                 rasa_ports: list[int], action_ports: list[int]) -> None:
-        self.directory = directory
-        self.front_port = front_port
-        self.actions_port = actions_port
-        self.rasa_ports = rasa_ports
-        self.action_ports = action_ports
-        self.process: Optional[subprocess.Popen[bytes]] = None
-
-    def render(self) -> Path:
-        for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
-            (self.directory / sub).mkdir(parents=True, exist_ok=True)
-
-        def servers(ports: list[int]) -> str:
-            return "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
-
-        # nginx started as root runs its workers as `nobody`, which cannot write the
-        # temp paths in a private directory: keep them as the current user.
-        user = ""
-        if os.geteuid() == 0:
-            user = f"user {pwd.getpwuid(0).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
-        text = NGINX_TEMPLATE.read_text(encoding="utf-8")
-        for key, value in {
-            "@USER@": user, "@DIR@": str(self.directory), "@FRONT_PORT@": str(self.front_port),
-            "@ACTIONS_PORT@": str(self.actions_port),
-            "@RASA_SERVERS@": servers(self.rasa_ports),
-            "@ACTION_SERVERS@": servers(self.action_ports),
-        }.items():
-            text = text.replace(key, value)
-        conf = self.directory / "nginx.conf"
-        conf.write_text(text, encoding="utf-8")
-        return conf
-
-    def start(self) -> None:
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        conf = self.render()
-        log = open(self.directory / "nginx.out", "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [binary, "-p", str(self.directory), "-c", str(conf),
-             "-e", str(self.directory / "error.log")],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited; see {self.directory / 'error.log'}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.front_port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("nginx did not listen within 15 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.process = None
 
 
 @dataclass
@@ -211,6 +139,8 @@ class BenchStack:
             "TWILIO_AUTH_TOKEN": self.twilio_token,
             "PUBLIC_BASE_URL": public,
             "HOTLINE_OUTBOX_DIR": str(self.work_dir / "outbox"),
+            # replicas share the web chat's rooms (as `make run` does, launcher/layout.py)
+            **({"WEBCHAT_SHARED_ROOMS": "1"} if self.nginx else {}),
             **self.extra_env,
         })
         self.supervisor = Supervisor(ROOT, self.work_dir / "logs", env)

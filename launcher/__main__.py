@@ -1,7 +1,8 @@
 """`python -m launcher run|train|check|shell`: what `make run` calls after setup.
 
-run    start Redis if needed, train if inputs changed, start every process,
-       print where to talk to the assistant, and stop everything on Ctrl-C.
+run    start Redis if needed, train if inputs changed, start every process (one Rasa
+       replica and action server per core behind nginx, launcher/layout.py), print
+       where to talk to the assistant, and stop everything on Ctrl-C.
 train  only the compliance guard and (re)training.
 check  only the compliance guard and the configuration checks.
 shell  `rasa shell` in the terminal against the running action server and Redis.
@@ -21,31 +22,34 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, hotline_config, settings
+from launcher.layout import Layout, LayoutError, ReplicaChoice, choose_replicas, plan
 from launcher.progress import Step, duration
 from launcher.redis_local import RedisUnavailable, ensure_aof, is_reachable, start_local_redis
-from launcher.services import (
-    Ports,
-    Service,
-    action_server,
-    callback_worker,
-    console,
-    process_env,
-    rasa_server,
-)
+from launcher.services import Ports, Service, callback_worker, console, process_env
 from launcher.supervisor import StartupError, Supervisor
 from launcher.training import TrainingError, check_responses, ensure_model
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "var" / "log"
 LABELS = {"actions": "action server", "callback-worker": "callback worker",
-          "rasa": "Rasa server", "console": "agent console"}
+          "rasa": "Rasa server", "console": "agent console", "nginx": "nginx"}
+# A replica that exits is started again, at most once in this many seconds.
+RESTART_INTERVAL_S = 30.0
 
 
-def _banner(ports: Ports, token: str) -> str:
+def _replicas_line(layout: Layout, choice: ReplicaChoice) -> str:
+    if layout.behind_nginx:
+        return (f"  Rasa replicas:   {layout.replicas} behind nginx on port {layout.ports.rasa} "
+                f"({choice.why}), each with its action server")
+    return f"  Rasa replicas:   1, no nginx ({choice.why})"
+
+
+def _banner(ports: Ports, token: str, replicas: str = "", replicas_many: bool = False) -> str:
     base = f"http://127.0.0.1:{ports.rasa}"
     return "\n".join([
         "",
         "Hotline assistant is running.",
+        *([replicas] if replicas else []),
         f"  Web chat page:   {base}/webchat/",
         f"  REST channel:    curl -s {base}/webhooks/rest/webhook \\",
         "                     -H 'Content-Type: application/json' \\",
@@ -55,7 +59,7 @@ def _banner(ports: Ports, token: str) -> str:
         f"  Action server:   http://127.0.0.1:{ports.actions}/health",
         f"  Agent console:   http://127.0.0.1:{ports.console}/  "
         "(users: python -m console.users add NAME --role agent)",
-        "  Logs:            var/log/",
+        f"  Logs:            var/log/{' (nginx: var/nginx/)' if replicas_many else ''}",
         "Press Ctrl-C to stop.",
         "",
     ])
@@ -110,21 +114,80 @@ def cmd_shell(ports: Ports) -> int:
 
 
 def start_service(supervisor: Supervisor, service: Service) -> None:
-    step = Step(LABELS.get(service.name, service.name))
-    supervisor.start(service)
+    start_group(supervisor, LABELS.get(service.name, service.name), [service])
+
+
+def start_group(supervisor: Supervisor, label: str, services: list[Service]) -> None:
+    """Start `services` together and wait for each to answer: one line for all."""
+    step = Step(label)
+    for service in services:
+        supervisor.start(service)
     try:
-        supervisor.wait_healthy(service, waiting=lambda: step.update(detail="starting"))
+        for ready, service in enumerate(services):
+            detail = f"{ready}/{len(services)} ready" if len(services) > 1 else "starting"
+            supervisor.wait_healthy(service, waiting=lambda d=detail: step.update(detail=d))
     except StartupError as exc:
         step.fail(str(exc))
         raise
-    url = urlsplit(service.health_url or "")
-    address = f"{url.scheme}://{url.netloc}" if url.netloc else ""
-    step.done(f"ready in {duration(step.elapsed)}" + (f" ({address})" if address else ""))
+    addresses = []
+    for service in services:
+        url = urlsplit(service.health_url or "")
+        if url.netloc:
+            addresses.append(f"{url.scheme}://{url.netloc}" if not addresses else url.netloc)
+    where = f" ({', '.join(addresses)})" if addresses else ""
+    count = f"{len(services)} " if len(services) > 1 else ""
+    step.done(f"{count}ready in {duration(step.elapsed)}{where}")
+
+
+def start_layout(
+    supervisor: Supervisor, layout: Layout, model: Path, token: str, root: Path = ROOT,
+    worker: bool = True, with_console: bool = True,
+) -> None:
+    """Every process of `layout`, in order, one line per step: the action servers, the
+    callback worker, the Rasa replicas (all answering), nginx (answering Rasa's
+    /status through the front port), the console. The test of the layout uses it too."""
+    many = layout.behind_nginx
+    start_group(supervisor, "action servers" if many else "action server",
+                layout.action_services(root))
+    if worker:
+        start_service(supervisor, callback_worker())
+    start_group(supervisor, "Rasa replicas" if many else "Rasa server",
+                layout.rasa_services(root, model, token))
+    front = layout.nginx_service(token)
+    if front is not None:
+        start_service(supervisor, front)
+    if with_console:
+        start_service(supervisor, console(layout.ports))
+
+
+def restart_replicas(supervisor: Supervisor, layout: Layout, model: Path, token: str,
+                     dead: list[str], last_restart: dict[str, float]) -> list[str]:
+    """Start dead replicas (rasa-N, actions-N) again; the names that cannot be."""
+    if not layout.behind_nginx:
+        return dead
+    services = {s.name: s for s in (*layout.action_services(ROOT),
+                                    *layout.rasa_services(ROOT, model, token))}
+    fatal = []
+    for name in dead:
+        service = services.get(name)
+        now = time.monotonic()
+        recent = name in last_restart and now - last_restart[name] < RESTART_INTERVAL_S
+        if service is None or recent:
+            fatal.append(name)
+            continue
+        code = supervisor.running[name].returncode
+        supervisor.stop(name)
+        supervisor.start(service)
+        last_restart[name] = now
+        print(f"  ! {name} exited (code {code}); started again, the others serve meanwhile",
+              flush=True)
+    return fatal
 
 
 def cmd_run(ports: Ports) -> int:
     conf = settings()
     check_configuration()
+    choice = choose_replicas()
     supervisor_env = process_env(ROOT, conf.redis_url, ports)
     local_redis = None
     step = Step("Redis")
@@ -140,6 +203,9 @@ def cmd_run(ports: Ports) -> int:
         raise
     step.done(where)
     model = train(supervisor_env)
+    layout = plan(ports, choice.count, ROOT / "var" / "nginx",
+                  front_address=os.environ.get("RASA_INTERFACE", "127.0.0.1"))
+    supervisor_env.update(layout.env())
 
     supervisor = Supervisor(ROOT, LOG_DIR, supervisor_env)
     stopping = False
@@ -151,15 +217,19 @@ def cmd_run(ports: Ports) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        for service in (action_server(ROOT, ports), callback_worker(),
-                        rasa_server(ROOT, model, ports, conf.rasa_token), console(ports)):
-            start_service(supervisor, service)
-        print(_banner(ports, conf.rasa_token), flush=True)
+        start_layout(supervisor, layout, model, conf.rasa_token)
+        print(_banner(ports, conf.rasa_token, _replicas_line(layout, choice),
+                      replicas_many=layout.behind_nginx), flush=True)
+        last_restart: dict[str, float] = {}
         while not stopping:
             dead = supervisor.exited()
             if dead:
-                print(f"process exited: {', '.join(dead)}; see var/log/", file=sys.stderr)
-                return 1
+                fatal = restart_replicas(supervisor, layout, model, conf.rasa_token,
+                                         dead, last_restart)
+                if fatal:
+                    print(f"process exited: {', '.join(fatal)}; see var/log/",
+                          file=sys.stderr)
+                    return 1
             time.sleep(1)
         return 0
     finally:
@@ -191,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(
                 Ports(rasa=args.port, actions=args.actions_port, console=args.console_port)
             )
-    except (ConfigError, RedisUnavailable, TrainingError, StartupError) as exc:
+    except (ConfigError, RedisUnavailable, TrainingError, StartupError, LayoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -2,7 +2,8 @@
 # Prepare everything the hotline needs, idempotently:
 #   - Python 3.10 (python3.10 on PATH, else pyenv, else a clear error),
 #   - a virtual environment outside the clone, keyed by the lock's hash,
-#   - OS packages: redis-server (and chromium, nginx with `--with-browser`, for the tests).
+#   - OS packages: redis-server, nginx (in front of the Rasa replicas `make run` starts;
+#     without it `make run` starts one replica), and chromium with `--with-browser`.
 # Prints the path of the environment's python on the last line of stdout.
 set -euo pipefail
 
@@ -53,13 +54,23 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >&2
 }
 
+can_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  [[ $(id -u) -eq 0 ]] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
 ensure_os_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || [[ -n "${REDIS_URL:-}" && "${HOTLINE_SKIP_REDIS_INSTALL:-0}" == 1 ]] || missing+=(redis-server)
+  # nginx in front of the Rasa replicas (make run, tests/test_replicas.py, test_scaleout.py).
+  # `make run` falls back to one replica without it, so only the tests insist on it.
+  if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+    if [[ $WITH_BROWSER -eq 1 ]] || can_install; then missing+=(nginx); else
+      say "nginx is not installed: make run starts one Rasa replica (sudo apt-get install -y nginx for one per core)"
+    fi
+  fi
   if [[ $WITH_BROWSER -eq 1 ]]; then
     command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]] || missing+=(chromium)
-    # nginx in front of two replicas (tests/test_scaleout.py, make bench-scaleout)
-    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
     # CJK glyphs for the screenshots of the Chinese pages
     fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
   fi

@@ -36,6 +36,10 @@ class Settings:
     ticket_api_token: str = ""
     # The Rasa server's HTTP API as the console reaches it (web-chat take-over, RASA_URL).
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa replicas: the web chat's Socket.IO rooms are shared through Redis
+    # (WEBCHAT_SHARED_ROOMS=1, set by `make run` with more than one replica), so a
+    # line emitted by any replica reaches a socket held by another.
+    webchat_shared_rooms: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -82,4 +86,6 @@ def settings(env: Mapping[str, str] | None = None) -> Settings:
         ticket_api_url=env.get("HOTLINE_TICKET_API_URL", ""),
         ticket_api_token=env.get("HOTLINE_TICKET_API_TOKEN", ""),
         rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        webchat_shared_rooms=env.get("WEBCHAT_SHARED_ROOMS", "").strip().lower()
+        in ("1", "true", "yes"),
     )

@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from channels.lines import DomainLines, agent_responses
 from channels.webchat.config import WebchatConfig, load_webchat_config
@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 # 2,000-character message is ~6 KB of UTF-8, so over-long messages up to about
 # 20,000 characters still get a polite refusal instead of a dropped connection.
 MAX_PACKET_BYTES = 64 * 1024
+# Redis pub/sub channel on which replicas pass each other the emits to their rooms.
+SHARED_ROOMS_CHANNEL = "hotline:webchat:rooms"
 
 
 class WebchatBlueprint(SocketBlueprint):
@@ -138,10 +140,20 @@ class HotlineSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         config = self.config or load_webchat_config()
         self.config = config
+        # With several replicas a socket lives in one of them while a line for its
+        # conversation may be emitted by another (an agent's line through the HTTP API
+        # on whichever replica the console's request reached): the replicas then pass
+        # room emits to each other through Redis pub/sub.
+        manager = (
+            AsyncRedisManager(config.shared_rooms_redis_url, channel=SHARED_ROOMS_CHANNEL)
+            if config.shared_rooms_redis_url
+            else None
+        )
         sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=OriginPolicy(config.allowed_origins, config.allow_localhost),
             max_http_buffer_size=MAX_PACKET_BYTES,
+            client_manager=manager,
         )
         self.sio = sio
         gateway_holder: dict[str, ConversationGateway] = {}

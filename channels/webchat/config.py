@@ -2,7 +2,8 @@
 
 hotline.yml (bot/config): `dialogue.webchat_idle_timeout_s`, `dialogue.max_message_chars`,
 `webchat.title`, `webchat.max_messages_per_second`, `webchat.history_limit`, `company`.
-Environment: `WEBCHAT_ALLOWED_ORIGINS` (through `bot.config.settings()`) and `HOTLINE_ENV`.
+Environment: `WEBCHAT_ALLOWED_ORIGINS`, `WEBCHAT_SHARED_ROOMS` with `REDIS_URL` (through
+`bot.config.settings()`) and `HOTLINE_ENV`.
 The channel's own lines (refusals) are domain.yml responses `utter_webchat_*`.
 """
 
@@ -38,6 +39,8 @@ class WebchatConfig:
     history_limit: int = 200
     allowed_origins: tuple[str, ...] = ()
     allow_localhost: bool = True
+    # Redis through which several replicas share the Socket.IO rooms ("" = this process only).
+    shared_rooms_redis_url: str = ""
 
     def refusal(self, code: str, lines: Lines) -> str:
         """The polite line for a refused message (`too_long`, `rate_limited` …)."""
@@ -76,4 +79,5 @@ def load_webchat_config() -> WebchatConfig:
         history_limit=config.webchat.history_limit,
         allowed_origins=env.webchat_allowed_origins,
         allow_localhost=not env.is_production and not env.webchat_allowed_origins,
+        shared_rooms_redis_url=env.redis_url if env.webchat_shared_rooms else "",
     )

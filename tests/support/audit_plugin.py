@@ -25,8 +25,9 @@ import redis
 
 from tests.support.transcripts import Audited, audit_changes, format_findings, snapshot
 
-# Fixtures that are a running stack with a `redis_url` (tests/stack.py, bench/stack.py).
-STACK_FIXTURES = ("rasa_stack", "scaleout")
+# Fixtures that are a running stack with a `redis_url` (tests/stack.py, bench/stack.py,
+# tests/test_replicas.py).
+STACK_FIXTURES = ("rasa_stack", "scaleout", "replicas")
 
 
 @dataclass
