@@ -30,8 +30,8 @@ bench-nlu:      ## NLU: project vs stock pipeline, leave-one-source-out, DEV (NL
 
 # Load, memory, start-up and scale-out benchmarks (docs/BENCHMARKS.md). Each starts its own
 # stack (own Redis, free ports) and stops it; LOAD_ARGS adds bench/load.py options.
-bench-load:     ## turn latency/throughput: REST and phone, callers (50, 200) and saturation
-	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/compare.py --project-only \
+bench-load:     ## turns/s and latency, REST and phone, 50/200 callers and saturation; make run's layout, then 1 replica
+	@py="$$(scripts/setup.sh | tail -n1)" && "$$py" bench/compare.py --project-only --replicas default,1 \
 	  --scenarios rest:callers:50,rest:callers:200,rest:saturation:50,phone:callers:50,phone:callers:200,phone:saturation:50 \
 	  --json results/load.json $(LOAD_ARGS)
 
@@ -39,7 +39,7 @@ STOCK_EPOCHS ?= 100
 bench-compare:  ## the same load against stock Rasa (trained with STOCK_EPOCHS) and the ratios
 	@py="$$(scripts/setup.sh | tail -n1)" && \
 	  "$$py" bench/stock/make_stock.py --out results/stock --epochs $(STOCK_EPOCHS) && \
-	  "$$py" bench/compare.py --stock-model results/stock/models/stock-e$(STOCK_EPOCHS).tar.gz \
+	  "$$py" bench/compare.py --stock-model results/stock/models/stock-e$(STOCK_EPOCHS).tar.gz --replicas default,1 \
 	  --json results/compare.json $(LOAD_ARGS)
 
 bench-memory:   ## peak RSS under load, Redis bytes per 20-turn conversation

@@ -6,8 +6,9 @@
         --duration 60 --think 2 --warmup 5 --json results/compare.json
 
 For each system in turn (never both at once: they would share the 2 cores), a fresh
-stack is started (bench/stack.py: own Redis, action server, one Rasa server with the
-project's channels, credentials.yml), warmed up with one
+stack is started (bench/stack.py: own Redis, action server(s), Rasa server(s) with the
+project's channels, credentials.yml; the project in `make run`'s layout unless
+`--replicas` says otherwise, stock Rasa as one process), warmed up with one
 answered turn, loaded with every scenario (`channel:mode:conversations`, bench/load.py),
 and stopped. Ratios are stock / project (latency > 1: stock is slower; turns/s < 1:
 stock serves fewer).
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import Options, print_report, run_load  # noqa: E402
 from bench.stack import BenchStack, current_model, first_answer  # noqa: E402
+from launcher.layout import choose_replicas  # noqa: E402
 
 DEFAULT_SCENARIOS = ("rest:callers:50,rest:callers:200,rest:saturation:50,"
                      "phone:callers:50,phone:callers:200,phone:saturation:50")
@@ -51,14 +53,18 @@ STOCK_ENDPOINTS = Path(__file__).resolve().parent / "stock" / "endpoints.yml"
 
 
 def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str, int]],
-            args: argparse.Namespace, stock_setup: bool = False) -> list[dict[str, Any]]:
+            args: argparse.Namespace, stock_setup: bool = False,
+            replicas: int = 1) -> list[dict[str, Any]]:
     reports = []
     setup: dict[str, Any] = {}
     if stock_setup:
         setup = {"endpoints": STOCK_ENDPOINTS, "extra_env": {"HOTLINE_RASA_SPEEDUPS": "0"}}
+    if replicas > 1:  # make run's layout: replicas and action servers behind nginx
+        setup.update(replicas=replicas, nginx=True)
     with BenchStack(work / label, model=model, **setup) as stack:
         startup = first_answer(stack.url)
-        print(f"[{label}] first answer {startup:.1f} s after health", flush=True)
+        print(f"[{label}] {replicas} replica(s); first answer {startup:.1f} s after health",
+              flush=True)
         for channel, mode, count in scenarios:
             options = Options(
                 url=stack.url, channel=channel, mode=mode, conversations=count,
@@ -68,9 +74,18 @@ def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str,
             )
             report = asyncio.run(run_load(options, watch_pids=stack.pids()))
             report["model"] = str(model)
+            report["replicas"] = replicas
             print_report(report)
             reports.append(report)
     return reports
+
+
+def replica_count(item: str) -> int:
+    """'default' is what `make run` starts on this machine (launcher/layout.py)."""
+    item = item.strip()
+    if item == "default":
+        return choose_replicas().count
+    return max(1, int(item))
 
 
 def ratio(stock: float, project: float) -> Optional[float]:
@@ -120,6 +135,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--replicas", default="default",
+                        help="Rasa replicas of the project: 'default' (make run's choice: one "
+                             "per core behind nginx), a number, or a comma list measured in "
+                             "turn (e.g. default,1)")
     parser.add_argument("--stock-setup", choices=["stock", "model-only"], default="stock",
                         help="stock: Rasa's own stores, no patches (default); model-only: "
                              "the project's stores and patches")
@@ -128,8 +147,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         parser.error("--stock-model is required (or --project-only)")
     scenarios = parse_scenarios(args.scenarios)
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="hotline-compare-"))
-    project = measure("project", args.project_model or current_model(), work, scenarios, args)
-    result: dict[str, Any] = {"project": project}
+    model = args.project_model or current_model()
+    layouts = [replica_count(item) for item in args.replicas.split(",") if item.strip()]
+    project = measure("project", model, work, scenarios, args, replicas=layouts[0])
+    result: dict[str, Any] = {"project": project, "project_replicas": layouts[0]}
+    for count in layouts[1:]:
+        result[f"project_{count}_replicas"] = measure(
+            f"project-{count}", model, work, scenarios, args, replicas=count)
     if not args.project_only:
         result["stock"] = measure("stock", args.stock_model, work, scenarios, args,
                                   stock_setup=args.stock_setup == "stock")
