@@ -14,6 +14,9 @@ same inputs, against a real redis-server started for the run:
 - validating a custom action's response (a form step: slots, a bot message, the loop):
   Rasa's schema compiled once (the earlier speedup) or checked event by event against
   the event's own branch;
+- the rule policy's past states in one turn of a 20-turn conversation (three predictions,
+  each after one more action): Rasa's replay from the first event each time, or the
+  replay kept on the tracker and continued;
 - "was this conversation closed?" before every message: the lock, the tracker read and
   the slot, or one EXISTS on the flag saved with the tracker.
 """
@@ -200,6 +203,32 @@ def step_action_response(repeat: int) -> dict[str, Any]:
             "after_ms": timed(lambda: per_event(response), repeat)}
 
 
+def step_past_states(repeat: int) -> dict[str, Any]:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_extensions import speedups
+
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    base = list(_conversation("bench-states", sessions=1, turns=20).events)
+    turn = [ActionExecuted("utter_order_status"), BotUttered("好的"),
+            ActionExecuted("action_listen")]
+
+    def one_turn(states_of: Callable[[Any], Any]) -> None:
+        tracker = DialogueStateTracker.from_events("bench-states", base, domain.slots)
+        states_of(tracker)
+        for event in turn:
+            tracker.update(event)
+            if isinstance(event, ActionExecuted):
+                states_of(tracker)
+
+    return {"step": "rule-policy past states, one turn (20-turn call)",
+            "before_ms": timed(lambda: one_turn(
+                lambda t: speedups._rasa_states_for_tracker_history(domain, t)), repeat),
+            "after_ms": timed(lambda: one_turn(lambda t: t.past_states(domain)), repeat)}
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from bench.stack import current_model
     from launcher.redis_local import start_local_redis
@@ -219,17 +248,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             steps = [step_classifier(model, args.repeat),
                      step_action_response(args.repeat),
+                     step_past_states(args.repeat // 20),
                      step_tracker_read(port, args.repeat // 4),
                      step_closed_check(port, args.repeat // 4)]
         finally:
             redis_process.terminate()
             redis_process.wait(10)
-    print(f"{'step':<44} {'before ms':>10} {'after ms':>10} {'ratio':>7}")
+    print(f"{'step':<50} {'before ms':>10} {'after ms':>10} {'ratio':>7}")
     for step in steps:
         step["before_ms"], step["after_ms"] = (round(step["before_ms"], 3),
                                                round(step["after_ms"], 3))
         ratio = step["before_ms"] / step["after_ms"] if step["after_ms"] else float("inf")
-        print(f"{step['step']:<44} {step['before_ms']:>10} {step['after_ms']:>10} "
+        print(f"{step['step']:<50} {step['before_ms']:>10} {step['after_ms']:>10} "
               f"{ratio:>6.1f}x")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

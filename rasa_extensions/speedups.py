@@ -15,6 +15,13 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   name → class map is built once (first match wins, as in Rasa's loop) and rebuilt
   when a name is missing, so event classes imported later are still found.
 
+- `Domain.states_for_tracker_history` (what `RulePolicy` matches its rules against)
+  replays the whole conversation from its first event for every prediction, several
+  per turn (about 10 %). Within a turn the same tracker only grows, so the replay is
+  kept on the tracker and continued from where it stopped when its events still begin
+  with the ones replayed (same objects); anything else (an undo, a restart, another
+  domain, the ML path that drops rule-only turns) is computed by Rasa's own code.
+
 Installed by the server's start-up hook (rasa_extensions/startup.py), in the Rasa server only.
 `HOTLINE_RASA_SPEEDUPS=0` leaves Rasa untouched (e.g. to compare with stock Rasa, or
 if a Rasa upgrade changes these functions).
@@ -31,18 +38,20 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event
 
 _installed = False
 
 
 def install() -> None:
-    """Install both replacements once (idempotent)."""
+    """Install the replacements once (idempotent)."""
     global _installed
     if _installed or os.environ.get("HOTLINE_RASA_SPEEDUPS", "1") == "0":
         return
     _compile_action_response_validator()
     _cache_event_types()
+    _incremental_past_states()
     _installed = True
 
 
@@ -130,3 +139,61 @@ def _cache_event_types() -> None:
         return cls if cls is not None else original(type_name, default)
 
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+
+
+STATES_CACHE = "_hotline_prior_states"  # attribute on the tracker: it dies with it
+
+
+class _PriorStates:
+    """A replay of a tracker's applied events and the state before each action."""
+
+    def __init__(self, domain: Domain, tracker: Any, omit_unset_slots: bool) -> None:
+        self.domain = domain
+        self.omit_unset_slots = omit_unset_slots
+        self.replay = tracker.init_copy()
+        self.replayed: list[Event] = []
+        self.states: list[dict[str, Any]] = []
+
+    def continues(self, events: list[Event]) -> bool:
+        return len(events) >= len(self.replayed) and all(
+            mine is theirs for mine, theirs in zip(self.replayed, events, strict=False))
+
+    def _state(self) -> dict[str, Any]:
+        # get_active_state already returns the cleaned state, as Rasa's loop keeps it
+        return Domain._clean_state(
+            self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots))
+
+    def states_after(self, events: list[Event]) -> list[dict[str, Any]]:
+        for event in events[len(self.replayed):]:
+            if isinstance(event, ActionExecuted):
+                self.states.append(self._state())
+            self.replay.update(event)
+            self.replayed.append(event)
+        # Featurizers edit the states they get in place (drop the text or the intent);
+        # the kept ones are handed out as copies (sub-states hold strings and tuples).
+        return [{kind: dict(sub) for kind, sub in state.items()} for state in self.states] + [
+            self._state()]
+
+
+_rasa_states_for_tracker_history = Domain.states_for_tracker_history  # Rasa's, for tests
+
+
+def _incremental_past_states() -> None:
+    original = _rasa_states_for_tracker_history
+
+    def states_for_tracker_history(
+        self: Domain, tracker: Any, omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False, rule_only_data: Optional[dict[str, Any]] = None,
+    ) -> list[dict[str, Any]]:
+        if ignore_rule_only_turns:  # the ML featurisation keeps more bookkeeping: Rasa's
+            return original(self, tracker, omit_unset_slots, ignore_rule_only_turns,
+                            rule_only_data)
+        events = tracker.applied_events()
+        cache = tracker.__dict__.setdefault(STATES_CACHE, {})
+        key = (id(self), omit_unset_slots)
+        prior = cache.get(key)
+        if prior is None or prior.domain is not self or not prior.continues(events):
+            prior = cache[key] = _PriorStates(self, tracker, omit_unset_slots)
+        return prior.states_after(events)
+
+    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]

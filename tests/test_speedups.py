@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import rasa.shared.utils.common
 from hypothesis import given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
@@ -125,3 +128,76 @@ def test_valid_responses_are_accepted_by_the_per_event_check_alone() -> None:
         assert check(result) is True
     for result in INVALID:
         assert check(result) is False
+
+
+# --- the incremental replay of past states ------------------------------------------------
+_DOMAIN = Domain.from_dict({
+    "intents": ["greet", "complain", "goodbye"],
+    "entities": ["phone"],
+    "slots": {
+        "phone": {"type": "text", "mappings": [{"type": "from_entity", "entity": "phone"}]},
+        "urgent": {"type": "bool", "mappings": [{"type": "custom"}]},
+    },
+    "actions": ["action_file", "utter_ask_phone", "complaint_form"],
+    "responses": {"utter_ask_phone": [{"text": "?"}]},
+    "forms": {"complaint_form": {"required_slots": ["phone"]}},
+})
+
+
+def _event_strategy() -> st.SearchStrategy[Any]:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        BotUttered,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    return st.one_of(
+        st.builds(lambda i, t: UserUttered(t, {"name": i, "confidence": 0.9}),
+                  st.sampled_from(["greet", "complain", "goodbye"]), st.sampled_from(["a", ""])),
+        st.builds(ActionExecuted, st.sampled_from(
+            ["action_listen", "action_file", "utter_ask_phone", "complaint_form",
+             "action_session_start"])),
+        st.builds(SlotSet, st.sampled_from(["phone", "urgent", "requested_slot"]),
+                  st.sampled_from([None, "138", True])),
+        st.builds(ActiveLoop, st.sampled_from(["complaint_form", None])),
+        st.just(BotUttered("好的")),
+        st.sampled_from([UserUtteranceReverted(), ActionReverted(), Restarted(),
+                         SessionStarted()]),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_event_strategy(), min_size=1, max_size=6), min_size=1, max_size=8),
+       st.booleans())
+def test_past_states_grown_turn_by_turn_equal_rasas_replay(
+    steps: list[list[Any]], omit_unset_slots: bool
+) -> None:
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    speedups.install()
+    tracker = DialogueStateTracker("caller", _DOMAIN.slots)
+    for events in steps:  # a turn appends events; every prediction asks again
+        for event in events:
+            tracker.update(event)
+        for _ in range(2):
+            ours = tracker.past_states(_DOMAIN, omit_unset_slots=omit_unset_slots)
+            fresh = DialogueStateTracker.from_events("caller", list(tracker.events),
+                                                     _DOMAIN.slots)
+            rasas = speedups._rasa_states_for_tracker_history(
+                _DOMAIN, fresh, omit_unset_slots=omit_unset_slots)
+            assert ours == rasas
+        # What RulePolicy asks, intent- then text-based: the featurizer edits the states
+        # in place, so what the replay keeps must not change what a later call sees.
+        for use_text in (False, True, False):
+            featurizer = MaxHistoryTrackerFeaturizer(max_history=None)
+            fresh = DialogueStateTracker.from_events("caller", list(tracker.events),
+                                                     _DOMAIN.slots)
+            assert featurizer.prediction_states([tracker], _DOMAIN, use_text) == \
+                featurizer.prediction_states([fresh], _DOMAIN, use_text)
