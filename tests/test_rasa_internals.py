@@ -56,6 +56,21 @@ def test_what_speedups_replace_is_there() -> None:
     assert isinstance(inspect.getattr_static(Event, "resolve_by_type"), staticmethod)
     assert Event in all_subclasses(Event) or all_subclasses(Event)
     assert all(isinstance(cls.type_name, str) for cls in all_subclasses(Event))
+    # the per-event check reads the schema's oneOf branches by their `event` const
+    branches = RemoteAction.action_response_format_spec()["properties"]["events"]["items"]
+    assert all("const" in b["properties"]["event"] for b in branches["oneOf"])
+    # the past-states replay stands in for this method, fed by these two
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import Slot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert parameters(Domain.states_for_tracker_history) == [
+        "self", "tracker", "omit_unset_slots", "ignore_rule_only_turns", "rule_only_data"]
+    assert parameters(Domain.get_active_state) == ["self", "tracker", "omit_unset_slots"]
+    assert parameters(DialogueStateTracker.applied_events) == ["self"]
+    # slots are copied by their attribute dict: no __slots__, no copy hooks of their own
+    for cls in [Slot, *all_subclasses(Slot)]:
+        assert "__slots__" not in vars(cls) and "__reduce_ex__" not in vars(cls)
 
 
 def test_what_the_stores_extend_is_there() -> None:

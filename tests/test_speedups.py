@@ -201,3 +201,22 @@ def test_past_states_grown_turn_by_turn_equal_rasas_replay(
                                                      _DOMAIN.slots)
             assert featurizer.prediction_states([tracker], _DOMAIN, use_text) == \
                 featurizer.prediction_states([fresh], _DOMAIN, use_text)
+
+
+def test_slot_copies_are_the_shallow_copies_python_makes() -> None:
+    import copy
+
+    from rasa.shared.core.slots import Slot
+
+    speedups.install()
+    for slot in _DOMAIN.slots:
+        slot.value = ["138", "139"] if slot.name == "phone" else True
+        ours = copy.copy(slot)
+        del Slot.__copy__  # the standard protocol, as Rasa has it
+        try:
+            pythons = copy.copy(slot)
+        finally:
+            speedups._cheap_slot_copies()
+        assert type(ours) is type(pythons) is type(slot) and ours is not slot
+        assert ours.__dict__ == pythons.__dict__ == slot.__dict__
+        assert ours.value is slot.value  # shallow, as copy.copy is
