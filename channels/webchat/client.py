@@ -13,6 +13,7 @@ browser widget uses WebSocket.)
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Optional
@@ -30,12 +31,37 @@ CLIENT_MAX_DECODE_PACKETS = 256
 class _OrderedEngineioClient(engineio.Client):
     """python-engineio hands each received message to a new thread, so two packets the
     server sent in order (a bot message, then an acknowledgement) can be handled in the
-    other order. Here they are handled one after the other, in the order they came."""
+    other order. Here one dispatcher thread handles them one after the other, in the
+    order they came (not the reading thread itself: a handler may disconnect, which
+    joins that thread). The dispatcher ends when the connection is closed and idle."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox: queue.Queue[tuple[tuple[Any, ...], dict[str, Any]]] = queue.Queue()
+        self._dispatch_lock = threading.Lock()
+        self._dispatcher: Optional[threading.Thread] = None
 
     def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
-        if event == "message":
-            kwargs["run_async"] = False
-        return super()._trigger_event(event, *args, **kwargs)
+        if event != "message" or not kwargs.get("run_async"):
+            return super()._trigger_event(event, *args, **kwargs)
+        with self._dispatch_lock:
+            self._inbox.put((args, {**kwargs, "run_async": False}))
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(target=self._dispatch, daemon=True)
+                self._dispatcher.start()
+        return None
+
+    def _dispatch(self) -> None:
+        while True:
+            try:
+                args, kwargs = self._inbox.get(timeout=1.0)
+            except queue.Empty:
+                with self._dispatch_lock:
+                    if self.state != "connected" and self._inbox.empty():
+                        self._dispatcher = None
+                        return
+                continue
+            super()._trigger_event("message", *args, **kwargs)
 
 
 class _OrderedClient(socketio.Client):
