@@ -83,7 +83,7 @@ def visible_problems(text: str, seeded: Seeded, names: list[str]) -> list[str]:
 def visit(page: Page, base: str, path: str, shot: Path, seeded: Seeded, status: int = 200) -> str:
     answer = page.goto(base + path)
     assert answer is not None and answer.status == status, (path, answer and answer.status)
-    if "handoffs" in path and status == 200:  # the live feed keeps a connection open
+    if path.startswith("/handoffs") and status == 200:  # the live feed stays connected
         expect(page.locator("#live")).to_have_class(re.compile(r"\bon\b"), timeout=30000)
     else:
         page.wait_for_load_state("networkidle")
