@@ -2,12 +2,18 @@
 
 `rasa_stack` starts the same processes `make run` starts (launcher/), on free
 ports, against a real redis-server, and stops them at the end of the session.
+
+`private_stack` is a stack of a test module's own (its own redis-server, action server
+and Rasa server on free ports, the session's trained model): for the fault tests that
+kill or restart Redis, Rasa or the action server, so that no other test shares, or
+depends on the order of, what they break.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,21 +116,19 @@ def trained_model() -> Path:
     return ensure_model(ROOT, ROOT / "models", env=env, log_dir=ROOT / "test-output" / "logs")
 
 
-@pytest.fixture(scope="session")
-def rasa_stack(
-    trained_model: Path, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
+@contextmanager
+def running_stack(model: Path, redis_server: RedisServer, work: Path,
+                  log_dir: Path) -> Iterator[Stack]:
+    """Action server and Rasa server on free ports against `redis_server`; stopped after."""
     ports = Ports(rasa=free_port(), actions=free_port())
-    work = tmp_path_factory.mktemp("stack")
     env = process_env(ROOT, redis_server.url, ports, extra={
         "RASA_TOKEN": TEST_TOKEN,
         "TWILIO_AUTH_TOKEN": TEST_TWILIO_TOKEN,
         "HOTLINE_OUTBOX_DIR": str(work / "outbox"),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports.rasa}",
     })
-    log_dir = ROOT / "test-output" / "logs"
     supervisor = Supervisor(ROOT, log_dir, env)
-    stack = Stack(ROOT, trained_model, ports, TEST_TOKEN, redis_server, env, supervisor, log_dir)
+    stack = Stack(ROOT, model, ports, TEST_TOKEN, redis_server, env, supervisor, log_dir)
     try:
         stack.start_actions()
         stack.start_rasa()
@@ -133,19 +137,58 @@ def rasa_stack(
         supervisor.stop_all()
 
 
+@pytest.fixture(scope="session")
+def rasa_stack(
+    trained_model: Path, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The stack most stack tests share; nothing may stop, kill or restart its processes
+    (fault tests use `private_stack`)."""
+    with running_stack(trained_model, redis_server, tmp_path_factory.mktemp("stack"),
+                       ROOT / "test-output" / "logs") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def private_stack(
+    request: pytest.FixtureRequest, trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    """A stack of the module's own, for tests that kill or restart its processes: its own
+    redis-server (AOF on, so a SIGKILL keeps what a real one would), action server and
+    Rasa server, the session's model (no training). Logs in test-output/logs/<module>/."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    work = tmp_path_factory.mktemp(f"private-{name}")
+    redis_server = RedisServer(work / "redis").start()
+    try:
+        with running_stack(trained_model, redis_server, work,
+                           ROOT / "test-output" / "logs" / name) as stack:
+            yield stack
+    finally:
+        redis_server.stop()
+
+
 @pytest.fixture(autouse=True)
 def stack_processes_running(request: pytest.FixtureRequest) -> None:
     """Before each stack test: every process of the stack runs. One found dead (a test
     before crashed it, or something outside the run killed it — on a shared machine a
     `pkill -f "rasa run"` reaches these too) is restarted, with a warning that says how it
     ended, so one lost process does not fail every later test."""
-    if "rasa_stack" not in request.fixturenames:
-        return
-    stack: Stack = request.getfixturevalue("rasa_stack")
+    for fixture in ("rasa_stack", "private_stack"):
+        if fixture in request.fixturenames:
+            _restart_exited(request.getfixturevalue(fixture), request.node.nodeid)
+
+
+def _restart_exited(stack: Stack, nodeid: str) -> None:
+    redis_process = stack.redis.process
+    if redis_process is None or redis_process.poll() is not None:
+        warnings.warn(f"the stack's redis-server was down before {nodeid}; restarted",
+                      stacklevel=1)
+        stack.redis.stop()
+        stack.redis.start()
     for name in stack.supervisor.exited():
         code = stack.supervisor.running[name].returncode
         warnings.warn(f"stack process {name} had exited (code {code}) before "
-                      f"{request.node.nodeid}; restarted", stacklevel=1)
+                      f"{nodeid}; restarted", stacklevel=1)
         stack.supervisor.stop(name)
         if name == "rasa":
             stack.start_rasa()

@@ -4,7 +4,6 @@ outcomes written to the ticket, and escalation through the worker round."""
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.config import hotline_config
 from bot.tickets.errors import ValidationFailed
 from bot.tickets.model import Ticket, TicketStatus
 from bot.tickets.service import ESCALATION_ACTOR
-from tests.support.processes import RedisServer
+from tests.support.processes import RedisServer, wait_until
 from tests.test_tickets_fixtures import MONDAY_10, Services, at, build_services, complaint
 
 POLICY = callback_policy_from_config(hotline_config())
@@ -220,14 +219,18 @@ def test_outcomes_are_checked(services: Services) -> None:
 def test_an_expired_lease_returns_the_callback_to_another_worker(
     redis_client: redis.Redis[bytes], tmp_path: Path
 ) -> None:
-    short = replace(POLICY, lease=timedelta(seconds=0.3))
+    # The lease runs on the Redis server's clock: long enough that w2's first try comes
+    # inside it, then w2 tries until it has run out (30 s is only a safety net).
+    short = replace(POLICY, lease=timedelta(seconds=2))
     services = build_services(redis_client, ManualClock(MONDAY_10), tmp_path, short)
     ticket = file_ticket(services)
     services.clock.set(at(23, 18))
     (stuck,) = services.scheduler.claim_due("w1")  # w1 claims, then hangs
     assert services.scheduler.claim_due("w2") == []
-    time.sleep(0.4)
-    (taken,) = services.scheduler.claim_due("w2")
+    claimed: list = []
+    assert wait_until(lambda: bool(claimed.extend(services.scheduler.claim_due("w2"))
+                                   or claimed), timeout=30, interval=0.2)
+    (taken,) = claimed
     assert taken.callback.id == stuck.callback.id and taken.attempt == stuck.attempt == 1
     assert not services.scheduler.queue.mark_placed(stuck, services.clock.now())  # lost lease
     services.scheduler.dialer.place(stuck.callback)  # w1 had already dialled...

@@ -6,7 +6,6 @@ script audit."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from bot.handoffs import EVENTS_STREAM, HandoffQueue
 from bot.script_audit import HangupRule, audit_transcript, hangup_rule_from_config
 from bot.tickets.errors import ValidationFailed
 from bot.tickets.model import Severity, TicketStatus
+from tests.support.processes import wait_until
 from tests.test_tickets_fixtures import MONDAY_10, Services, at, build_services, complaint
 
 
@@ -158,8 +158,8 @@ def test_an_abandoned_hold_comes_back_to_the_worker(services: Services) -> None:
     callback = due_callback(services)
     agents = agents_of(services, hold=timedelta(milliseconds=100))
     agents.claim(callback.id, "wang")
-    time.sleep(0.2)  # holds run on the Redis server's clock
-    assert agents.holder(callback.id) == ""
+    # holds run on the Redis server's clock: wait for this one to run out (30 s: safety net)
+    assert wait_until(lambda: agents.holder(callback.id) == "", timeout=30, interval=0.05)
     [placement] = services.scheduler.run_due("worker-1")
     assert placement.placed and placement.callback_id == callback.id
     events = [e["event"] for e in agents.events(callback.id)]

@@ -5,6 +5,7 @@ forbidden phrase planted in an agent turn of a copied tracker fails the script a
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -129,7 +130,8 @@ def test_browser_sees_the_handoff_live_and_opens_its_transcript(
             page.fill("#password", PASSWORDS["agent1"])
             page.click("#login")
             expect(page).to_have_url(f"{console_url}/handoffs")
-            page.wait_for_timeout(500)  # the EventSource is connected
+            # the EventSource is connected (the page lights its live dot on `open`)
+            expect(page.locator("#live")).to_have_class(re.compile(r"\bon\b"), timeout=30000)
             hand_off(rasa_stack, sender)
             rasa_stack.say(sender, f"我的电话是{PHONE}")
             row = page.locator(f'tr.handoff[data-conversation="{sender}"]')

@@ -1,5 +1,8 @@
 """Fault: the action server is down (stopped for real). The caller hears the holding line and
-is handed off; the complaint is kept in the outbox and filed once, after it is back."""
+is handed off; the complaint is kept in the outbox and filed once, after it is back.
+
+The action server is stopped here, so these tests run on the module's own `private_stack`
+(tests/stack.py), never on the shared `rasa_stack`."""
 
 from __future__ import annotations
 
@@ -34,30 +37,30 @@ def controls(messages: list[dict]) -> list[dict]:
     kinds=["missing_opening"],
 )
 def test_action_server_down_holding_line_handoff_and_ticket_filed_once_back(
-    rasa_stack: Stack,
+    private_stack: Stack,
 ) -> None:
-    env = settings(rasa_stack.env)
-    outbox = Outbox(rasa_stack.env["HOTLINE_OUTBOX_DIR"])
+    env = settings(private_stack.env)
+    outbox = Outbox(private_stack.env["HOTLINE_OUTBOX_DIR"])
     sender = f"actions-down-{uuid.uuid4().hex[:8]}"
     before = outbox.pending()
-    rasa_stack.stop_actions()
+    private_stack.stop_actions()
     try:
         # A new session (custom action_session_start fails) and a complaint (its form fails).
-        first = rasa_stack.say(sender, "我要投诉,新买的空调一直漏水")
+        first = private_stack.say(sender, "我要投诉,新买的空调一直漏水")
         said = texts(first)
         assert sum(HOLDING in line for line in said) == 1, first  # once, not per failure
         assert "utter_nomatch" not in str(first)
         assert [c["event"] for c in controls(first)] == ["handoff"], first
         assert outbox.pending() == before + 1  # kept durably
         # The caller complains again during the outage: the same request, not a second one.
-        second = rasa_stack.say(sender, "我要投诉,空调还是一直在漏水")
+        second = private_stack.say(sender, "我要投诉,空调还是一直在漏水")
         assert any(HOLDING in line for line in texts(second)), second
         assert outbox.pending() == before + 2  # queued again, under the same key
 
         handoff = HandoffQueue(build_redis(env.redis_url)).get(sender)
         assert handoff is not None and handoff.reason == "service_unavailable"
     finally:
-        rasa_stack.start_actions()
+        private_stack.start_actions()
 
     # Back: the callback worker's replay (the same call) files it; a second replay adds nothing.
     service = build_ticket_service(env=env)
@@ -72,7 +75,7 @@ def test_action_server_down_holding_line_handoff_and_ticket_filed_once_back(
     assert "漏水" in mine[0].description
 
     # And a new conversation is served normally again.
-    hello = rasa_stack.say(f"after-{uuid.uuid4().hex[:8]}", "你好")
+    hello = private_stack.say(f"after-{uuid.uuid4().hex[:8]}", "你好")
     assert hello and not any(HOLDING in line for line in texts(hello)), hello
 
 
@@ -82,13 +85,14 @@ def test_action_server_down_holding_line_handoff_and_ticket_filed_once_back(
     kinds=["missing_opening"],
 )
 def test_action_server_down_a_phone_caller_hears_the_holding_line_and_is_transferred(
-    rasa_stack: Stack,
+    private_stack: Stack,
 ) -> None:
     from channels.voice.phone import PhoneCall
     from tests.test_voice_calls import a_caller
 
-    phone = PhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"], caller=a_caller())
-    rasa_stack.stop_actions()
+    phone = PhoneCall(private_stack.rasa_url, private_stack.env["TWILIO_AUTH_TOKEN"],
+                      caller=a_caller())
+    private_stack.stop_actions()
     try:
         answer = phone.dial()  # the channel starts the session: custom action_session_start
         assert answer.status == 200
@@ -101,4 +105,4 @@ def test_action_server_down_a_phone_caller_hears_the_holding_line_and_is_transfe
         assert step.transfer is not None, (answer.names, step.names)
     finally:
         phone.session.close()
-        rasa_stack.start_actions()
+        private_stack.start_actions()

@@ -1,4 +1,7 @@
-"""Faults injected into the real stack: what callers see and what survives."""
+"""Faults injected into the real stack: what callers see and what survives.
+
+Redis is SIGKILLed and Rasa is SIGKILLed here, so these tests run on the module's own
+`private_stack` (tests/stack.py), never on the shared `rasa_stack`."""
 
 from __future__ import annotations
 
@@ -21,23 +24,23 @@ def texts(messages: list[dict]) -> str:
 
 
 def test_redis_restart_mid_conversation_keeps_the_conversation_and_the_ticket(
-    rasa_stack: Stack,
+    private_stack: Stack,
 ) -> None:
     sender = f"redis-restart-{uuid.uuid4().hex[:8]}"
-    assert "贵姓" in texts(rasa_stack.say(sender, "我要投诉,新买的空调一直漏水"))
-    rasa_stack.redis.restart(hard=True)  # SIGKILL: only what AOF kept comes back
-    assert "联系电话" in texts(rasa_stack.say(sender, "我姓刘"))
-    rasa_stack.say(sender, "13900001234")
-    assert "订单号" in texts(rasa_stack.say(sender, "对"))
-    rasa_stack.say(sender, "订单号记不清了")
-    reply = texts(rasa_stack.say(sender, "明天上午"))
+    assert "贵姓" in texts(private_stack.say(sender, "我要投诉,新买的空调一直漏水"))
+    private_stack.redis.restart(hard=True)  # SIGKILL: only what AOF kept comes back
+    assert "联系电话" in texts(private_stack.say(sender, "我姓刘"))
+    private_stack.say(sender, "13900001234")
+    assert "订单号" in texts(private_stack.say(sender, "对"))
+    private_stack.say(sender, "订单号记不清了")
+    reply = texts(private_stack.say(sender, "明天上午"))
     number = re.search(r"T\d{12}", reply)
     assert number, reply
 
-    rasa_stack.redis.restart(hard=True)
-    ticket = build_ticket_service(env=settings(rasa_stack.env)).get_ticket(number.group(0))
+    private_stack.redis.restart(hard=True)
+    ticket = build_ticket_service(env=settings(private_stack.env)).get_ticket(number.group(0))
     assert ticket is not None and ticket.caller.surname == "刘"
-    events = rasa_stack.tracker(sender)["events"]
+    events = private_stack.tracker(sender)["events"]
     assert [e["text"] for e in events if e["event"] == "user"][:2] == [
         "我要投诉,新买的空调一直漏水", "我姓刘",
     ]
@@ -47,25 +50,25 @@ PHONE_CLOSING = "感谢您的来电,欢迎再次拨打,再见!"  # domain utter_
 
 
 def test_rasa_killed_and_restarted_during_a_phone_call_the_call_goes_on(
-    rasa_stack: Stack,
+    private_stack: Stack,
 ) -> None:
     """SIGKILL of the Rasa server between two turns of a signed TwiML call: while it is
     down the provider gets a connection error (and would fetch the number's fallback URL,
     docs/TELEPHONY.md); once it is back, the next webhook of the same CallSid continues the
     same conversation from Redis: earlier turns kept, no second opening, the answer
     understood, and the call ends with the closing line."""
-    call = FaithfulPhoneCall(rasa_stack.rasa_url, rasa_stack.env["TWILIO_AUTH_TOKEN"],
+    call = FaithfulPhoneCall(private_stack.rasa_url, private_stack.env["TWILIO_AUTH_TOKEN"],
                              caller="+86139" + str(uuid.uuid4().int)[:8])
     opening = call.dial()
     assert opening.gather is not None and opening.spoken[0].startswith("您好,欢迎致电")
     asked = call.say("我要投诉,你们的送货员把我的冰箱摔坏了")
     assert "贵姓" in "".join(asked.spoken), asked.body
 
-    rasa_stack.supervisor.stop("rasa", hard=True)
+    private_stack.supervisor.stop("rasa", hard=True)
     with pytest.raises(requests.ConnectionError):
         call.say("我姓王")
     assert call.last is asked  # nothing was answered: the call state is unchanged
-    rasa_stack.start_rasa()
+    private_stack.start_rasa()
 
     step = call.say("我姓王")  # the provider's next request for the same CallSid
     heard = list(step.spoken)
@@ -94,7 +97,7 @@ def test_rasa_killed_and_restarted_during_a_phone_call_the_call_goes_on(
     assert call.hang_up().status == 200
     assert not [line for line in heard if line.startswith("您好,欢迎致电")]
 
-    events = rasa_stack.tracker(call.call_sid)["events"]
+    events = private_stack.tracker(call.call_sid)["events"]
     said_by_caller = [e["text"] for e in events if e["event"] == "user"]
     assert said_by_caller[:2] == ["我要投诉,你们的送货员把我的冰箱摔坏了", "我姓王"]
     assert len([e for e in events if e["event"] == "session_started"]) == 1

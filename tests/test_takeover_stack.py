@@ -82,7 +82,7 @@ def handed_off_chat(stack: Stack) -> WebchatClient:
     assert chat.start()["started"] is True
     chat.next_message(timeout=5)  # the opening line
     assert chat.say("转人工") == {"ok": True}
-    messages = chat.drain()
+    messages = chat.pending()  # the answer came before the acknowledgement
     assert HANDOFF_LINE in texts(messages)
     assert [c["event"] for c in controls(messages)] == ["handoff"]
     return chat
@@ -120,7 +120,7 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
         taken = claim(wang, console_url, cid)
         assert taken.status_code == 200 and taken.url.endswith(f"/takeover/{cid}")
         assert "您正在接管此会话" in taken.text
-        joined = controls(chat.drain(settle_s=1.0))
+        joined = controls(chat.wait_for(controls))  # pushed by the console, not a turn
         assert joined == [{"event": "takeover", "agent": "wang"}]
         assert any(e["event"] == "pause" for e in events_of(rasa_stack, cid))
         assert redis.Redis.from_url(rasa_stack.redis_url).zscore(
@@ -135,7 +135,7 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
         line = "您好,我是人工客服,请问您的订单号是多少?"
         sent = send(wang, console_url, cid, line)
         assert sent.status_code == 200 and sent.json() == {"ok": True, "text": line}
-        received = chat.next_message(timeout=10)
+        received = chat.next_message(timeout=30)
         assert received["text"] == line and received["agent"] == "wang"
 
         # a forbidden phrase is refused before it reaches anybody
@@ -143,14 +143,14 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
         bad = send(wang, console_url, cid, f"{phrase},请您快点")
         assert bad.status_code == 422
         assert bad.json()["error"] == "forbidden_phrase" and phrase in bad.json()["message"]
-        assert chat.drain(settle_s=1.0) == []
+        assert chat.pending() == []  # refused before anything was pushed
         assert not [e for e in events_of(rasa_stack, cid) if phrase in (e.get("text") or "")]
 
         # the customer's message reaches the tracker (and the agent's live view); the bot is
         # silent
         before = len(events_of(rasa_stack, cid))
         assert chat.say("订单号是20261101001,还没发货") == {"ok": True}
-        assert chat.drain(settle_s=1.5) == []
+        assert chat.pending() == []  # a bot answer would have come before the ack
         new = events_of(rasa_stack, cid)[before:]
         assert [e["text"] for e in new if e["event"] == "user"] == ["订单号是20261101001,还没发货"]
         assert [e for e in new if e["event"] in ("bot", "action")] == []  # no prediction
@@ -161,7 +161,8 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
         assert live["turns"][-1]["text"].startswith("订单号是")
 
         assert send(wang, console_url, cid, "已为您催促仓库,今天内发货。").status_code == 200
-        assert chat.next_message(timeout=10)["agent"] == "wang"
+        pushed = chat.next_message(timeout=30)
+        assert (pushed["text"], pushed["agent"]) == ("已为您催促仓库,今天内发货。", "wang")
     finally:
         chat.close()
 
@@ -173,19 +174,19 @@ def test_an_agent_takes_over_a_web_chat_and_hands_it_back(
         assert {"role": "event", "event": {"event": "takeover", "agent": "wang"}} in [
             {k: v for k, v in e.items() if k != "timestamp"} for e in history
         ]
-        again.drain()
+        assert again.pending() == []
 
         # hand-back: the bot thanks, asks the satisfaction question, then closes
         back = wang.post(f"{console_url}/takeover/{cid}/handback",
                          data={"csrf": csrf(wang, console_url, cid)}, timeout=60)
         assert back.status_code == 200 and "已由 wang 交还机器人" in back.text
-        messages = again.drain(settle_s=2.0)
+        messages = again.wait_for(lambda got: SURVEY_LINE in texts(got))
         assert [c["event"] for c in controls(messages)] == ["handback"]
         assert texts(messages) == [RETURNED_LINE, SURVEY_LINE]
         survey = next(m for m in messages if m.get("text") == SURVEY_LINE)
         five = next(b for b in survey["quick_replies"] if b["title"].startswith("5"))
         assert again.say(five["payload"], display_text=five["title"]) == {"ok": True}
-        closing = again.drain(settle_s=1.0)
+        closing = again.pending()
         assert texts(closing)[-1] == WEB_CLOSING
         assert controls(closing)[-1]["event"] == "end"
 
@@ -214,7 +215,7 @@ def test_a_supervisor_hands_back_a_chat_an_agent_left_paused(
     try:
         cid = chat.session_id
         assert claim(wang, console_url, cid).status_code == 200
-        chat.drain()
+        chat.wait_for(controls)  # the take-over notice
         page = supervisor.get(f"{console_url}/takeover/{cid}", timeout=10)
         assert 'id="release"' in page.text  # offered to supervisors only
         assert 'id="release"' not in li.get(f"{console_url}/takeover/{cid}", timeout=10).text
@@ -224,7 +225,8 @@ def test_a_supervisor_hands_back_a_chat_an_agent_left_paused(
         released = supervisor.post(f"{console_url}/takeover/{cid}/release",
                                    data={"csrf": csrf_of(page.text)}, timeout=60)
         assert released.status_code == 200 and "已由 wang 交还机器人" in released.text
-        assert texts(chat.drain(settle_s=2.0)) == [RETURNED_LINE, SURVEY_LINE]
+        handed_back = chat.wait_for(lambda got: SURVEY_LINE in texts(got))
+        assert texts(handed_back) == [RETURNED_LINE, SURVEY_LINE]
     finally:
         chat.close()
 

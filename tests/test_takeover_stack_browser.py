@@ -80,7 +80,9 @@ def test_agent_and_customer_talk_in_two_browsers_then_the_bot_closes(
     customer.locator("textarea.hw-input").press("Enter")
     expect(agent.locator("#live .msg.caller").last).to_contain_text("我的洗衣机还没送到",
                                                                  timeout=10000)
-    customer.wait_for_timeout(1500)
+    # The typing indicator stays up until the message's acknowledgement, which comes after
+    # any answer of the bot's: once it is gone, an answer would be on the page.
+    expect(customer.locator(".hw-typing")).to_be_hidden(timeout=30000)
     assert customer.locator(BOT).count() == bot_lines  # the bot said nothing
     agent.screenshot(path=str(test_output_dir / "takeover-console.png"), full_page=True)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import random
-import statistics
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -77,7 +76,8 @@ def call_record(stack: Stack, sid: str) -> dict[str, str]:
         client.close()
 
 
-def wait_for(check: Any, timeout: float = 20.0) -> Any:
+def wait_for(check: Any, timeout: float = 30.0) -> Any:
+    """Poll `check` until it returns something truthy; `timeout` is only a safety net."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -239,7 +239,8 @@ def test_hanging_up_mid_complaint_leaves_an_incomplete_ticket(
         return [t for t in found if t.conversation_id == phone.call_sid]
 
     found = wait_for(incomplete)
-    assert found and found[0].status.value == "incomplete"
+    assert found, "no incomplete ticket filed for the hung-up call within 30 s"
+    assert found[0].status.value == "incomplete"
     assert call_record(rasa_stack, phone.call_sid)["hung_up_by"] == "caller"
 
 
@@ -267,15 +268,6 @@ def test_bad_signatures_and_bad_requests_are_refused(rasa_stack: Stack, phone: P
     for path in ("status", "hangup", "handoff", "outbound", "outbound/reply"):
         refused = requests.post(phone.url(path), data=phone.params(), timeout=10)
         assert refused.status_code == 403, path
-
-
-def test_webhook_latency(rasa_stack: Stack, phone: PhoneCall) -> None:
-    phone.dial()
-    for text in ("我想查一下订单", "订单号是一二三四五六七八", "好的谢谢"):
-        phone.say(text)
-    phone.stay_silent()
-    median = statistics.median(phone.timings)
-    assert median < 0.3, f"median webhook time {median * 1000:.0f} ms: {phone.timings}"
 
 
 def test_the_simulator_plays_a_call(rasa_stack: Stack) -> None:

@@ -10,7 +10,6 @@ tests/test_webchat_stack.py.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,20 +36,19 @@ def chat(server: str) -> Iterator[WebchatClient]:
         yield client
 
 
-def test_the_opening_line_arrives_within_3_seconds_once(server: str) -> None:
-    started = time.monotonic()
+def test_the_opening_line_arrives_once(server: str) -> None:
+    # How soon it arrives is a benchmark figure (bench/startup.py), not asserted here.
     with WebchatClient(server) as chat:
         ack = chat.open_session()
         assert ack["ok"] and len(ack["session_id"]) == 32 and ack["history"] == []
         assert chat.start() == {"ok": True, "started": True}
-        opening = chat.next_message(timeout=3)
-        assert time.monotonic() - started < 3
+        opening = chat.next_message(timeout=30)
         assert opening["text"] == devserver.OPENING
         assert isinstance(opening["timestamp"], float)
         assert chat.confirmed == [ack["session_id"]]
         assert ack["config"]["max_message_chars"] == 2000
         assert chat.start() == {"ok": True, "started": False}
-        assert chat.drain() == []
+        assert chat.pending() == []
 
 
 def test_a_reconnect_restores_the_history_without_a_second_opening(server: str) -> None:
@@ -66,7 +64,7 @@ def test_a_reconnect_restores_the_history_without_a_second_opening(server: str) 
             ("bot", devserver.OPENING), ("user", "你好"), ("bot", "您说的是:你好"),
         ]
         assert second.start() == {"ok": True, "started": False}
-        assert second.drain() == []
+        assert second.pending() == []
         assert second.history()["history"] == ack["history"]
 
 
@@ -90,7 +88,7 @@ def test_history_is_only_given_for_the_sockets_own_conversation(
     with WebchatClient(server) as other:
         other.open_session()
         other.start()
-        other.drain()
+        other.pending()
         stranger = uuid.uuid4().hex
         assert other.call("history_request", {"session_id": chat.session_id})["ok"] is False
         refused = other.call(
@@ -98,7 +96,7 @@ def test_history_is_only_given_for_the_sockets_own_conversation(
         )
         assert refused["error"] == "invalid_session_id"
         assert other.call("history_request", {"session_id": stranger})["ok"] is False
-    assert texts(chat.drain()) == [devserver.OPENING]  # nothing leaked into it
+    assert texts(chat.pending()) == [devserver.OPENING]  # nothing leaked into it
 
 
 def test_a_socket_must_ask_for_a_session_first(chat: WebchatClient) -> None:
@@ -123,7 +121,7 @@ def test_malformed_session_ids_are_refused(chat: WebchatClient, bad_id: object) 
 def test_an_over_long_message_is_refused_politely(chat: WebchatClient) -> None:
     chat.open_session()
     chat.start()
-    chat.drain()
+    chat.pending()
     ack = chat.say("好" * 2001)
     assert ack["ok"] is False and ack["error"] == "too_long"
     assert "2000" in ack["message"] and ack["message"].startswith("对不起")
@@ -132,27 +130,47 @@ def test_an_over_long_message_is_refused_politely(chat: WebchatClient) -> None:
     assert chat.say("好" * 2000) == {"ok": True}
 
 
-def test_a_flood_is_refused_politely_and_then_allowed_again(chat: WebchatClient) -> None:
-    chat.open_session()
-    chat.start()
-    acks: list[dict] = []
-    done = threading.Event()
+@pytest.fixture(scope="module")
+def stepped_server(test_output_dir: Path) -> Iterator[str]:
+    """A dev server whose flood limits run on a clock the test moves (`--manual-clock`)."""
+    with devserver.running(["--manual-clock"],
+                           log_path=test_output_dir / "webchat-devserver-clock.log") as url:
+        yield url
 
-    def collect(ack: dict) -> None:
-        acks.append(ack)
-        if len(acks) == 12:
-            done.set()
 
-    for i in range(12):
-        chat.sio.emit("user_uttered", {"message": f"第{i}条", "session_id": chat.session_id},
-                      callback=collect)
-    assert done.wait(20)
-    assert sum(a["ok"] for a in acks) == 5
-    refused = [a for a in acks if not a["ok"]]
-    assert {a["error"] for a in refused} == {"rate_limited"}
-    assert "5" in refused[0]["message"]
-    time.sleep(1.1)
-    assert chat.say("现在可以了吗") == {"ok": True}
+def advance_clock(server: str, seconds: float) -> None:
+    moved = requests.post(f"{server}/dev/clock", json={"advance_s": seconds}, timeout=10)
+    assert moved.status_code == 200, moved.text
+
+
+def test_a_flood_is_refused_politely_and_then_allowed_again(stepped_server: str) -> None:
+    """Twelve messages in the same instant of the limiter's clock (it stands still until
+    the test moves it): exactly five are taken, whatever the machine's speed."""
+    with WebchatClient(stepped_server) as chat:
+        chat.open_session()
+        chat.start()
+        acks: list[dict] = []
+        done = threading.Event()
+
+        def collect(ack: dict) -> None:
+            acks.append(ack)
+            if len(acks) == 12:
+                done.set()
+
+        for i in range(12):
+            chat.sio.emit("user_uttered", {"message": f"第{i}条", "session_id": chat.session_id},
+                          callback=collect)
+        assert done.wait(30), f"only {len(acks)} of 12 acknowledgements within 30 s"
+        assert sum(a["ok"] for a in acks) == 5
+        refused = [a for a in acks if not a["ok"]]
+        assert {a["error"] for a in refused} == {"rate_limited"}
+        assert "每秒最多 5 条" in refused[0]["message"]
+        answered = texts(chat.pending())
+        assert answered[0] == devserver.OPENING and len(answered) == 1 + 5
+        still = chat.say("还是同一秒")
+        assert still["ok"] is False and still["error"] == "rate_limited"
+        advance_clock(stepped_server, 1.0)  # the one-second window has passed
+        assert chat.say("现在可以了吗") == {"ok": True}
 
 
 @pytest.mark.parametrize(
@@ -189,21 +207,21 @@ def test_typed_slash_commands_are_text_and_only_offered_payloads_are_taken(
 ) -> None:
     chat.open_session()
     chat.start()
-    chat.drain()
+    chat.pending()
     chat.say("/handoff_finished")  # typed: the caller's text, never the console's event
-    assert texts(chat.drain()) == ["您说的是:／handoff_finished"]
+    assert texts(chat.pending()) == ["您说的是:／handoff_finished"]
     refused = chat.say("转人工", payload="/handoff_finished")  # a payload nobody offered
     assert refused["ok"] is False and refused["error"] == "invalid_payload"
-    chat.drain()  # the refusal notice
+    chat.pending()  # the refusal notice
     assert chat.say("/session_start") == {"ok": True, "started": False}
-    assert chat.drain() == []  # no second opening line
+    assert chat.pending() == []  # no second opening line
 
 
 def test_control_events_reach_the_browser_as_custom_json(chat: WebchatClient) -> None:
     chat.open_session()
     chat.start()
     chat.say("转人工")
-    events = controls(chat.drain())
+    events = controls(chat.pending())
     assert events == [{"event": "handoff", "reason": "request_human", "priority": False,
                        "ticket_id": "T-DEV-1"}]
 

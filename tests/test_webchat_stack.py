@@ -1,9 +1,11 @@
 """The web chat protocol against the real stack (Rasa, action server, Redis).
 
 Real python-socketio client, real Rasa server started with credentials.yml:
-the opening line within 3 s, once per session; history restored from the
-Redis tracker; refusals of over-long messages and floods; malformed payloads
-that do not crash anything.
+the opening line once per session; history restored from the Redis tracker;
+refusals of over-long messages and floods; malformed payloads that do not crash
+anything. Nothing here asserts how fast: the opening line's latency is a figure of
+bench/startup.py, and "nothing more arrived" is checked with a round trip
+(WebchatClient.pending), not a wait.
 """
 
 from __future__ import annotations
@@ -35,16 +37,14 @@ def new_chat(stack: Stack) -> WebchatClient:
     return chat
 
 
-def test_the_opening_line_arrives_within_3_seconds_of_connecting(rasa_stack: Stack) -> None:
-    started = time.monotonic()
+def test_the_opening_line_arrives_once_on_connecting(rasa_stack: Stack) -> None:
     with WebchatClient(rasa_stack.rasa_url) as chat:
         ack = chat.open_session()
         assert ack["ok"] and ack["history"] == []
         assert chat.start() == {"ok": True, "started": True}
-        first = chat.next_message(timeout=3)
-        assert time.monotonic() - started < 3, "first response later than 3 s"
+        first = chat.next_message(timeout=30)
         assert first["text"] == opening_line()
-        assert texts(chat.drain()) == []
+        assert texts(chat.pending()) == []
         tracker = rasa_stack.tracker(chat.session_id)
         assert tracker["slots"]["channel"] == "webchat"
 
@@ -54,9 +54,9 @@ def test_a_reconnect_with_the_same_id_restores_history_without_a_second_opening(
 ) -> None:
     with new_chat(rasa_stack) as first:
         first.start()
-        first.next_message(timeout=3)
+        first.next_message(timeout=30)
         assert first.say("你好") == {"ok": True}
-        replies = texts(first.drain())
+        replies = texts(first.pending())
         assert replies
         session_id = first.session_id
 
@@ -72,7 +72,7 @@ def test_a_reconnect_with_the_same_id_restores_history_without_a_second_opening(
         assert again.start() == {"ok": True, "started": False}
         assert again.call("user_uttered", {"message": "/session_start",
                                            "session_id": session_id})["started"] is False
-        assert again.drain(settle_s=1.0) == []  # no second opening line
+        assert again.pending() == []  # no second opening line
         assert again.history()["history"] == history
 
 
@@ -88,7 +88,7 @@ def test_history_is_not_given_for_someone_elses_conversation(rasa_stack: Stack) 
 def test_an_over_long_message_is_refused_politely_and_not_processed(rasa_stack: Stack) -> None:
     with new_chat(rasa_stack) as chat:
         chat.start()
-        chat.drain()
+        chat.pending()
         ack = chat.say("请" * 2001)
         assert ack["ok"] is False and ack["error"] == "too_long"
         assert ack["message"].startswith("对不起") and "2000" in ack["message"]
@@ -97,7 +97,14 @@ def test_an_over_long_message_is_refused_politely_and_not_processed(rasa_stack: 
         assert not [e for e in events if e["event"] == "user"]
 
 
-def test_a_flood_is_refused_politely(rasa_stack: Stack) -> None:
+def test_a_flood_is_refused_politely_and_refused_messages_are_not_processed(
+    rasa_stack: Stack,
+) -> None:
+    """Ten messages at once. How many of them fall in one second of the server's clock
+    depends on the machine's speed, so the exact count (five) is the dev server's test on
+    a stepped clock (tests/test_webchat_channel.py). Here, whatever the speed: the first
+    five are always taken, every other one is taken or refused as rate-limited with the
+    polite line, and the tracker holds exactly the messages taken."""
     with new_chat(rasa_stack) as chat:
         chat.start()
         acks: list[dict] = []
@@ -111,13 +118,14 @@ def test_a_flood_is_refused_politely(rasa_stack: Stack) -> None:
         for _ in range(10):
             chat.sio.emit("user_uttered", {"message": "你好", "session_id": chat.session_id},
                           callback=collect)
-        assert done.wait(60)
-        assert sum(a["ok"] for a in acks) == 5
+        assert done.wait(60), f"only {len(acks)} of 10 acknowledgements within 60 s"
+        taken = sum(a["ok"] for a in acks)
+        assert taken >= 5
         refusals = [a for a in acks if not a["ok"]]
-        assert {a["error"] for a in refusals} == {"rate_limited"}
-        assert "每秒最多 5 条" in refusals[0]["message"]
+        assert {a["error"] for a in refusals} <= {"rate_limited"}
+        assert all("每秒最多 5 条" in a["message"] for a in refusals), refusals
         events = rasa_stack.tracker(chat.session_id)["events"]
-        assert len([e for e in events if e["event"] == "user"]) == 5
+        assert len([e for e in events if e["event"] == "user"]) == taken
 
 
 @pytest.mark.parametrize(
@@ -131,15 +139,15 @@ def test_a_flood_is_refused_politely(rasa_stack: Stack) -> None:
 def test_malformed_payloads_do_not_crash_anything(rasa_stack: Stack, payload: object) -> None:
     with new_chat(rasa_stack) as chat:
         chat.start()
-        chat.next_message(timeout=3)
+        chat.next_message(timeout=30)
         if isinstance(payload, dict) and "session_id" not in payload:
             payload = {**payload, "session_id": chat.session_id}
         ack = chat.call("user_uttered", payload)
         assert isinstance(ack, dict)
-        chat.drain()
+        chat.pending()
         assert chat.connected
         assert chat.say("你好") == {"ok": True}
-        assert texts(chat.drain()), "the bot still answers"
+        assert texts(chat.pending()), "the bot still answers"
 
 
 def test_malformed_session_requests_are_refused(rasa_stack: Stack) -> None:
@@ -153,9 +161,9 @@ def test_malformed_session_requests_are_refused(rasa_stack: Stack) -> None:
 def test_an_idle_chat_gets_the_idle_closing_and_ends(rasa_stack: Stack) -> None:
     with new_chat(rasa_stack) as chat:
         chat.start()
-        chat.next_message(timeout=3)
+        chat.next_message(timeout=30)
         assert chat.say("idle", payload="/idle_timeout") == {"ok": True}
-        messages = chat.drain()
+        messages = chat.pending()
         assert texts(messages) == [
             "您好,由于您长时间没有回复,本次会话将结束。很高兴为您服务,再见!"
         ]
@@ -170,7 +178,7 @@ def test_agent_only_triggers_cannot_be_typed(rasa_stack: Stack) -> None:
         chat.start()
         chat.say("/handoff_finished")
         chat.say('/inform{"phone_number":"13800000000"}')
-        chat.drain()
+        chat.pending()
         events = rasa_stack.tracker(chat.session_id)["events"]
         user = [e for e in events if e["event"] == "user"]
         assert user[-2]["text"] == "／handoff_finished"

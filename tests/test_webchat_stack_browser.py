@@ -9,7 +9,6 @@ A screenshot of the finished conversation is saved in test-output/.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,10 +75,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def open_chat(page: Page, stack: Stack) -> None:
-    started = time.monotonic()
+    # How soon the opening line comes is a figure of bench/startup.py, not asserted here.
     page.goto(f"{stack.rasa_url}/webchat/")
-    expect(page.locator(BOT).first).to_have_text(opening_line(), timeout=3000)
-    assert time.monotonic() - started < 3
+    expect(page.locator(BOT).first).to_have_text(opening_line(), timeout=30_000)
 
 
 def wait_for_answer(page: Page, bubbles_before: int) -> None:
@@ -128,8 +126,9 @@ def test_a_complaint_reaches_a_ticket_number_and_the_closing_line(
     # a reload restores the finished conversation from the tracker, without a new opening
     before = page.locator(BUBBLES).all_inner_texts()
     page.reload()
-    expect(page.locator(BUBBLES)).to_have_count(len(before), timeout=5000)
-    page.wait_for_timeout(1000)
+    # The history is drawn in one step; an ended conversation sends no `session_start`,
+    # so nothing else can come.
+    expect(page.locator(BUBBLES)).to_have_count(len(before), timeout=30_000)
     assert page.locator(BUBBLES).all_inner_texts() == before
     assert before.count(opening_line()) == 1
     expect(page.locator("[data-notice=end]")).to_be_visible()
@@ -141,8 +140,11 @@ def test_a_reload_mid_conversation_restores_it(page: Page, rasa_stack: Stack) ->
     answer(page, "你好")
     before = page.locator(BUBBLES).all_inner_texts()
     page.reload()
-    expect(page.locator(BUBBLES)).to_have_count(len(before), timeout=5000)
-    page.wait_for_timeout(1000)  # no second opening line arrives
+    expect(page.locator(BUBBLES)).to_have_count(len(before), timeout=30_000)
+    # The history is drawn and `session_start` sent in one step, with the typing indicator
+    # up until the server's acknowledgement, which comes after any opening line it sends:
+    # once the indicator is gone, a second opening line would be on the page.
+    expect(page.locator(".hw-typing")).to_be_hidden(timeout=30_000)
     assert page.locator(BUBBLES).all_inner_texts() == before
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +30,9 @@ CHROMIUM_ARGS = [
 BOT = ".hw-msg.hw-bot .hw-bubble"
 USER = ".hw-msg.hw-user .hw-bubble"
 SOCKET = re.compile(r".*/webchat/socket\.io/.*")
+# Waits for something that will happen (no speed is asserted: the opening line's latency
+# is a figure of bench/startup.py); generous, so a busy machine does not fail a test.
+ARRIVES_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +108,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def chat_page(page: Page, server: str) -> None:
     page.goto(f"{server}/webchat/")
-    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=3000)
+    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=ARRIVES_MS)
 
 
 def send(page: Page, text: str) -> None:
@@ -129,10 +131,8 @@ def embed(page: Page, site: Site, widget_base: str, **data: str) -> None:
     page.goto(f"{site.origin}/product/1")
 
 
-def test_the_opening_line_appears_within_3_seconds(page: Page, server: str) -> None:
-    started = time.monotonic()
+def test_the_opening_line_and_the_header_appear(page: Page, server: str) -> None:
     chat_page(page, server)
-    assert time.monotonic() - started < 3
     expect(page.locator(".hw-title")).to_have_text("在线客服")
     expect(page.locator(".hw-hotline")).to_have_text("客服热线 400-800-1234")
     expect(page.locator(".hw-limits")).to_have_text("单条消息最多 2000 字,每秒最多发送 5 条")
@@ -211,7 +211,10 @@ def test_a_reload_restores_the_history_without_a_second_opening(page: Page, serv
     before = page.locator(".hw-msg .hw-bubble").all_inner_texts()
     page.reload()
     expect(page.locator(".hw-msg .hw-bubble")).to_have_count(len(before))
-    page.wait_for_timeout(500)
+    # The history is drawn and `session_start` sent in one step, with the typing indicator
+    # up until the server's acknowledgement, which comes after any opening line it sends:
+    # once the indicator is gone, a second opening line would be on the page.
+    expect(page.locator(".hw-typing")).to_be_hidden(timeout=ARRIVES_MS)
     assert page.locator(".hw-msg .hw-bubble").all_inner_texts() == before
     assert before.count(devserver.OPENING) == 1
 
@@ -274,7 +277,7 @@ def test_one_script_tag_embeds_a_configurable_widget(
     expect(launcher).to_be_visible()
     expect(page.locator(".hw-panel")).to_be_hidden()
     launcher.click()
-    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=3000)
+    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=ARRIVES_MS)
     expect(page.locator(".hw-title")).to_have_text("优品售后")
     expect(page.locator(".hw-hotline")).to_have_text("客服热线 95000")
     header = page.locator(".hw-header")
@@ -299,8 +302,9 @@ def test_limits_are_enforced_in_the_page(page: Page, server: str) -> None:
     assert box.input_value() == "好" * 2000
     expect(page.locator(".hw-counter")).to_have_text("2000/2000")
     box.fill("")
-    for i in range(7):
-        page.evaluate("n => window.HotlineWebchat.send('快速' + n)", i)
+    # Seven sends in one task of the page: its clock (Date.now) stands within one second
+    # whatever the machine's speed, so exactly five go out.
+    page.evaluate("() => { for (let n = 0; n < 7; n++) window.HotlineWebchat.send('快速' + n); }")
     expect(page.locator("[data-notice=system]").first).to_contain_text("每秒最多 5 条")
     expect(page.locator(USER)).to_have_count(5)
 
@@ -313,7 +317,7 @@ def test_the_chat_fills_a_phone_screen(browser: Browser, server: str, shop: Site
         page = context.new_page()
         embed(page, shop, server)
         page.locator(".hw-launcher").tap()
-        expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=3000)
+        expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=ARRIVES_MS)
         box = page.locator(".hw-panel").bounding_box()
         assert box is not None
         assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 390, 844)
@@ -333,10 +337,18 @@ def idle_server(test_output_dir: Path) -> Iterator[str]:
 
 
 def test_an_idle_chat_sends_the_idle_trigger_and_ends(page: Page, idle_server: str) -> None:
+    # The page's timers run on a clock the test moves: the 2 s idle timeout passes when the
+    # test says so, and "sent once" is checked over more idle time without waiting for it.
+    page.clock.install()
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda data: sent.append(str(data))))
     page.goto(f"{idle_server}/webchat/")
-    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=3000)
-    expect(page.locator("[data-notice=end]")).to_be_visible(timeout=6000)
+    expect(page.locator(BOT).first).to_have_text(devserver.OPENING, timeout=ARRIVES_MS)
+    assert not [frame for frame in sent if "/idle_timeout" in frame]
+    page.clock.run_for(2_500)
+    expect(page.locator("[data-notice=end]")).to_be_visible(timeout=ARRIVES_MS)
     expect(page.locator(BOT).last).to_contain_text("由于您长时间没有回复")
     assert page.locator(USER).count() == 0  # the trigger itself is not shown
-    page.wait_for_timeout(3000)
-    assert page.locator("[data-notice=end]").count() == 1  # and it is sent once
+    page.clock.run_for(10_000)  # five more idle timeouts: the ended chat sends nothing more
+    assert len([frame for frame in sent if "/idle_timeout" in frame]) == 1
+    assert page.locator("[data-notice=end]").count() == 1

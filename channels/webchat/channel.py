@@ -98,6 +98,7 @@ class HotlineSocketIOInput(SocketIOInput):
         static_path: Optional[str] = "/webchat",
         config: Optional[WebchatConfig] = None,
         gateway_factory: Optional[Callable[[Sanic, Any], ConversationGateway]] = None,
+        clock: Optional[Callable[[], float]] = None,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -112,6 +113,7 @@ class HotlineSocketIOInput(SocketIOInput):
         self.static_path = static_path
         self.config = config
         self.gateway_factory = gateway_factory or AgentGateway
+        self.clock = clock  # the flood limits' clock; None: time.monotonic
         self.app: Optional[Sanic] = None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -188,5 +190,6 @@ class HotlineSocketIOInput(SocketIOInput):
             metadata_key=self.metadata_key or "metadata",
             jwt_check=self._jwt_check if self.jwt_key else None,
             lines=DomainLines(CHANNEL_NAME, responses_of=self._responses),
+            **({"clock": self.clock} if self.clock is not None else {}),
         ).register()
         return webhook

@@ -12,6 +12,10 @@ It answers a few fixed phrases, enough to exercise every widget feature:
 (idle closing + end); anything else is echoed. The channel's
 fast tests (tests/test_webchat_channel.py, tests/test_webchat_widget.py) run
 against it; the dialogue itself is tested against the real stack.
+
+`--manual-clock`: the flood limits (messages per second) run on a clock that stands
+still until `POST /dev/clock {"advance_s": 1.0}` moves it, so a test decides when a
+second has passed instead of sleeping through one.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ from typing import Any, Optional
 import rasa.core.channels.channel
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, Event, UserUttered
-from sanic import Sanic
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from channels.webchat.channel import HotlineSocketIOInput
 from channels.webchat.config import WebchatConfig, load_webchat_config
@@ -116,18 +122,50 @@ class ScriptedGateway:
         return [{"text": f"您说的是:{text}"}]
 
 
+class SteppedClock:
+    """A monotonic clock (seconds) that moves only when told (`--manual-clock`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("a monotonic clock does not go back")
+        self.now += seconds
+        return self.now
+
+
 def create_app(
-    config: Optional[WebchatConfig] = None, gateway: Optional[ScriptedGateway] = None
+    config: Optional[WebchatConfig] = None,
+    gateway: Optional[ScriptedGateway] = None,
+    clock: Optional[SteppedClock] = None,
 ) -> Sanic:
-    """A Sanic app with only the web chat channel, answered by `ScriptedGateway`."""
+    """A Sanic app with only the web chat channel, answered by `ScriptedGateway`; with
+    `clock`, the flood limits run on it and `POST /dev/clock` moves it."""
     scripted = gateway or ScriptedGateway()
     channel = HotlineSocketIOInput(
         config=config or load_webchat_config(),
         gateway_factory=lambda _app, _on_new_message: scripted,
+        clock=clock,
     )
     app = Sanic("webchat_dev")
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 1.0  # long-polls must not delay a restart
     rasa.core.channels.channel.register([channel], app, route="/webhooks/")
+    if clock is not None:
+        stepped = clock
+
+        @app.post("/dev/clock")
+        async def advance_clock(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            try:
+                now = stepped.advance(float(body.get("advance_s", 0)))
+            except (TypeError, ValueError) as error:
+                return response.json({"error": str(error)}, status=400)
+            return response.json({"now": now})
+
     return app
 
 
@@ -137,11 +175,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--idle-timeout", type=int, default=0, help="override, seconds")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument("--manual-clock", action="store_true",
+                        help="flood limits on a clock moved by POST /dev/clock (for tests)")
     args = parser.parse_args(argv)
     config = load_webchat_config()
     if args.idle_timeout:
         config = WebchatConfig(**{**config.__dict__, "idle_timeout_s": args.idle_timeout})
-    app = create_app(config, ScriptedGateway(delay_s=args.delay))
+    app = create_app(config, ScriptedGateway(delay_s=args.delay),
+                     SteppedClock() if args.manual_clock else None)
     app.run(host=args.host, port=args.port, access_log=False)
 
 

@@ -55,6 +55,7 @@ class WebchatHandlers:
         metadata_key: str = "metadata",
         jwt_check: Optional[Callable[[Optional[dict]], bool]] = None,
         lines: Optional[Lines] = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sio = sio
         self.config = config
@@ -65,9 +66,10 @@ class WebchatHandlers:
         self.namespace = namespace
         self.metadata_key = metadata_key
         self.jwt_check = jwt_check
-        self.messages = SlidingWindowLimiter(config.max_messages_per_second)
-        self.socket_events = SlidingWindowLimiter(SOCKET_EVENTS_PER_SECOND)
-        self.refusals = SlidingWindowLimiter(1)
+        # `clock` (seconds, monotonic) drives the flood limits; the dev server can step it.
+        self.messages = SlidingWindowLimiter(config.max_messages_per_second, clock=clock)
+        self.socket_events = SlidingWindowLimiter(SOCKET_EVENTS_PER_SECOND, clock=clock)
+        self.refusals = SlidingWindowLimiter(1, clock=clock)
 
     def register(self) -> None:
         on = self.sio.on

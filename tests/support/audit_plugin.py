@@ -1,10 +1,10 @@
 """The script audit on every conversation a stack test plays (issue 14, "Tests").
 
-For every test that uses a running stack (`rasa_stack`, or the scale-out stack), the
-conversations in that stack's Redis are snapshotted before the test; after it, every
-conversation the test created or changed is read back and audited with the product's
-own audit (bot/script_audit.py, live: opening first, nothing after a closing line or the
-caller's hang-up, a closing line once a session has ended, no forbidden phrase, no
+For every test that uses a running stack (`rasa_stack`, a module's `private_stack`, or the
+scale-out stack), the conversations in that stack's Redis are snapshotted before the test;
+after it, every conversation the test created or changed is read back and audited with the
+product's own audit (bot/script_audit.py, live: opening first, nothing after a closing line
+or the caller's hang-up, a closing line once a session has ended, no forbidden phrase, no
 unfilled or blank value, the bot hangs up only after its closing line and the wait).
 Any finding fails the test with a report: conversation id, finding, offending lines.
 
@@ -27,7 +27,7 @@ from tests.support.transcripts import Audited, audit_changes, format_findings, s
 
 # Fixtures that are a running stack with a `redis_url` (tests/stack.py, bench/stack.py,
 # tests/test_replicas.py).
-STACK_FIXTURES = ("rasa_stack", "scaleout", "replicas")
+STACK_FIXTURES = ("rasa_stack", "private_stack", "scaleout", "replicas")
 
 
 @dataclass

@@ -185,7 +185,7 @@ class WebchatPlayer:
         started = self.chat.start()
         if not (isinstance(started, dict) and started.get("ok")):
             return Played([f"web chat start refused: {started}"], fatal=True)
-        self.chat.next_message(timeout=10)  # the opening line
+        self.chat.next_message(timeout=30)  # the opening line
         return Played()
 
     def play(self, turn: Turn, value: str) -> Played:
@@ -197,7 +197,7 @@ class WebchatPlayer:
             ack = self.chat.say(value, display_text=value, payload=value)
         else:
             ack = self.chat.say(value)
-        self.chat.drain(settle_s=0.05)
+        self.chat.drain(settle_s=0)  # dropped unread: the runner reads the turn from Redis
         if not (isinstance(ack, dict) and ack.get("ok")):
             return Played([f"web chat refused the message: {ack}"])
         return Played()

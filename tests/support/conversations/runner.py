@@ -34,6 +34,7 @@ from tests.support.conversations.checks import (
 )
 from tests.support.conversations.model import Conversation
 from tests.support.conversations.players import PhonePlayer, Player, RestPlayer, WebchatPlayer
+from tests.support.processes import wait_until
 from tests.support.transcripts import audit_conversation, format_findings, load_events
 
 # Lines that tell the caller a complaint was kept: a ticket must exist for them.
@@ -275,7 +276,9 @@ def _final_checks(client: redis.Redis[bytes], service: TicketService,
     lines = bot_lines(events)
     tickets = tickets_of(client, service, cid, started)
     if conversation.expect.get("ticket") in ("complete", "incomplete") and not tickets:
-        time.sleep(1.0)  # a hang-up's incomplete ticket is filed by the status callback's turn
+        # A hang-up's incomplete ticket is filed by the status callback's turn: wait for it
+        # (30 s is only a safety net; the checks below say what is missing).
+        wait_until(lambda: bool(tickets_of(client, service, cid, started)), timeout=30)
         tickets = tickets_of(client, service, cid, started)
     result.handed_off = _handed_off(client, cid, events)
     failures += check_kept_complaints(lines, tickets)
