@@ -2,9 +2,10 @@
 
     python bench/startup.py [--runs 3] [--train] [--json results/startup.json]
 
-Start: a fresh stack (bench/stack.py: Redis, action server, Rasa server on the current
-model) is started `--runs` times; the time from starting the processes to the first
-REST turn answered is measured each time (model already trained, as after a deploy).
+Start: a fresh stack (bench/stack.py: Redis, action servers, Rasa servers on the current
+model, in `make run`'s layout unless `--replicas` says otherwise) is started `--runs`
+times; the time from starting the processes to the first REST turn answered is
+measured each time (model already trained, as after a deploy).
 
 Idle latencies, on each fresh stack after its first answer (one client at a time, no
 other load; the figures the tests used to assert):
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stack import ROOT, BenchStack, first_answer  # noqa: E402
 from channels.voice.phone import PhoneCall  # noqa: E402
 from channels.webchat.client import WebchatClient  # noqa: E402
+from launcher.layout import choose_replicas  # noqa: E402
 from launcher.services import Ports, process_env  # noqa: E402
 from launcher.training import ensure_model  # noqa: E402
 
@@ -69,8 +71,10 @@ def phone_webhook_times(url: str, twilio_token: str) -> list[float]:
     return times
 
 
-def start_once(work: Path, model: Optional[Path], openings: int = 5) -> dict[str, float]:
-    stack = BenchStack(work, model=model)
+def start_once(work: Path, model: Optional[Path], openings: int = 5,
+               replicas: int = 1) -> dict[str, float]:
+    layout: dict[str, Any] = {"replicas": replicas, "nginx": True} if replicas > 1 else {}
+    stack = BenchStack(work, model=model, **layout)
     if stack.model is None:
         from bench.stack import current_model
 
@@ -109,13 +113,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--train", action="store_true", help="also time a cold training")
     parser.add_argument("--webchat-openings", type=int, default=5,
                         help="web chats opened per start for the opening-line latency")
+    parser.add_argument("--replicas", default="default",
+                        help="'default' (make run's layout: one replica per core behind "
+                             "nginx) or a number")
     parser.add_argument("--work-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    replicas = (choose_replicas().count if args.replicas == "default"
+                else max(1, int(args.replicas)))
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="hotline-startup-"))
-    result: dict[str, Any] = {"starts": []}
+    result: dict[str, Any] = {"starts": [], "replicas": replicas}
     for run in range(args.runs):
-        row = start_once(work / f"start-{run + 1}", args.model, args.webchat_openings)
+        row = start_once(work / f"start-{run + 1}", args.model, args.webchat_openings, replicas)
         print(f"start {run + 1}: healthy {row['healthy_s']} s, "
               f"first answer {row['first_answer_s']} s; idle: phone webhook median "
               f"{row['phone_webhook_median_ms']} ms, web chat opening median "
