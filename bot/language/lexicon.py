@@ -124,8 +124,12 @@ class Lexicon:
         hits = self.scan(text) if hits is None else hits
         kinds = set()
         group = any(h.category == "groups" for h in hits)
-        if group and any(h.category == "abuse" for h in hits):
+        # praise in quotation marks aimed at a group or a person is contempt ("某地人真'厉害'")
+        irony = any(h.category == "negative" and h.negated and _is_quoted(text, h) for h in hits)
+        if group and (irony or any(h.category == "abuse" for h in hits)):
             kinds.add("group_attack")
+        if irony and _ADDRESSEE.search(text):
+            kinds.add("aimed_swearing")
         for hit in hits:
             if hit.category == "abuse":
                 addressed = any(not hit.start <= m.start() < hit.end
@@ -185,6 +189,10 @@ class Lexicon:
                     if hit.negated:
                         matrix[row, TOKEN_SLOTS["negated"]] = 1.0
         return matrix
+
+
+def _is_quoted(text: str, hit: Hit) -> bool:
+    return any(m.start(1) <= hit.start and hit.end <= m.end(1) for m in _QUOTED.finditer(text))
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
