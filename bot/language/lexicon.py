@@ -2,7 +2,8 @@
 
 `Lexicon.scan(text)` finds entries longest-first without overlaps and flips the
 polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
-"不难吃" leans positive). `Lexicon.sentence_features(text)` summarises a
+"不难吃" leans positive); a praise word in quotation marks is irony and counts
+as negative ("真是太'好'了，等了一周"). `Lexicon.sentence_features(text)` summarises a
 message in a small dense vector; `token_features` marks each token.
 `Lexicon.abuse_evidence(text)` names the evidence of abuse aimed at someone
 (an insult, a mild swear word aimed at "you" or a group, a group named with
@@ -33,6 +34,8 @@ _FIRST_PERSON = re.compile(r"我")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
 _EXCLAIM = re.compile(r"[!！]")
 _BOOK_TITLE = re.compile(r"《[^》]+》")
+# a short span in quotation marks: praise words inside are ironic ("真是太'好'了")
+_QUOTED = re.compile(r"[\"'“”‘’「『]([^\"'“”‘’「」『』]{1,8})[\"'“”‘’」』]")
 
 FEATURE_NAMES = (
     "positive", "negative", "positive_wins", "negative_wins", "negated",
@@ -95,6 +98,7 @@ class Lexicon:
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
+        quoted = [m.span(1) for m in _QUOTED.finditer(text)]
         for match in self._pattern.finditer(text):
             category = self._owner[match.group(0).lower()]
             if category == "neutral":
@@ -105,8 +109,14 @@ class Lexicon:
                 negated = bool(self._negator.search(before))
                 if negated:
                     category = "negative" if category == "positive" else "positive"
+                if category == "positive" and any(a <= match.start() and match.end() <= b
+                                                  for a, b in quoted):
+                    category, negated = "negative", True  # irony in quotation marks
             hits.append(Hit(category, match.start(), match.end(), negated,
                             match.group(0).lower()))
+        for start, end in quoted:  # a quoted bare "好" ("太'好'了") is no entry of its own
+            if "好" in text[start:end] and not any(start <= h.start < end for h in hits):
+                hits.append(Hit("negative", start, end, True, text[start:end].lower()))
         return hits
 
     def abuse_evidence(self, text: str, hits: Sequence[Hit] | None = None) -> tuple[str, ...]:
@@ -114,8 +124,12 @@ class Lexicon:
         hits = self.scan(text) if hits is None else hits
         kinds = set()
         group = any(h.category == "groups" for h in hits)
-        if group and any(h.category == "abuse" for h in hits):
+        # praise in quotation marks aimed at a group or a person is contempt ("某地人真'厉害'")
+        irony = any(h.category == "negative" and h.negated and _is_quoted(text, h) for h in hits)
+        if group and (irony or any(h.category == "abuse" for h in hits)):
             kinds.add("group_attack")
+        if irony and _ADDRESSEE.search(text):
+            kinds.add("aimed_swearing")
         for hit in hits:
             if hit.category == "abuse":
                 addressed = any(not hit.start <= m.start() < hit.end
@@ -175,6 +189,10 @@ class Lexicon:
                     if hit.negated:
                         matrix[row, TOKEN_SLOTS["negated"]] = 1.0
         return matrix
+
+
+def _is_quoted(text: str, hit: Hit) -> bool:
+    return any(m.start(1) <= hit.start and hit.end <= m.end(1) for m in _QUOTED.finditer(text))
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
