@@ -220,3 +220,54 @@ def test_slot_copies_are_the_shallow_copies_python_makes() -> None:
         assert type(ours) is type(pythons) is type(slot) and ours is not slot
         assert ours.__dict__ == pythons.__dict__ == slot.__dict__
         assert ours.value is slot.value  # shallow, as copy.copy is
+
+
+def test_endpoint_calls_reuse_one_connection_per_loop() -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    from tests.support.processes import free_port
+
+    speedups.install()
+    port = free_port()
+    peers: list[object] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport
+                     else None)
+        return web.json_response({"echo": (await request.json())["n"]})
+
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}")
+
+    async def serve_and_call(calls: int) -> list[object]:
+        app = web.Application()
+        app.router.add_post("/webhook", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            answers = [await endpoint.request(json={"n": n}, method="post", subpath="webhook")
+                       for n in range(calls)]
+            # an idle connection the client dropped is replaced, not reused
+            await asyncio.sleep(speedups.KEEPALIVE_SECONDS + 0.5)
+            answers.append(await endpoint.request(json={"n": 99}, method="post",
+                                                  subpath="webhook"))
+            return answers
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(serve_and_call(5)) == [{"echo": n} for n in [0, 1, 2, 3, 4, 99]]
+    assert len(set(peers[:5])) == 1  # five calls, one connection
+    assert peers[5] != peers[0]  # after the keep-alive: a new one
+    peers.clear()
+    # a second event loop (a restart, another test) gets its own session
+    assert asyncio.run(serve_and_call(2)) == [{"echo": 0}, {"echo": 1}, {"echo": 99}]
+    assert len(set(peers[:2])) == 1
+
+
+def test_the_young_generation_is_collected_less_often() -> None:
+    import gc
+
+    speedups.install()
+    assert gc.get_threshold()[0] >= 50_000
