@@ -34,6 +34,7 @@ from launcher.services import Ports, process_env
 from launcher.supervisor import Supervisor
 from tests.stack import ROOT, TEST_TOKEN, TEST_TWILIO_TOKEN
 from tests.support.processes import RedisServer, free_port
+from tests.support.provider import check_signed_order_call
 
 pytestmark = pytest.mark.stack
 
@@ -145,19 +146,7 @@ def test_rest_turns_of_one_conversation_alternate_between_replicas_and_stay_whol
 
 
 def test_a_signed_phone_call_through_the_front_port_validates(replicas: Replicas) -> None:
-    call = PhoneCall(replicas.url, TEST_TWILIO_TOKEN, caller="+8613912345678")
-    try:
-        first = call.dial()
-        assert first.status == 200 and first.gather is not None, first.body
-        answer = call.say(f"我想查一下订单{ORDER}")
-        assert answer.status == 200
-        assert any("已发货" in line for line in answer.spoken), answer.body
-        assert call.hang_up().status == 200
-        forged = requests.post(call.url("voice"), data=call.params(), timeout=10,
-                               headers={"X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="})
-        assert forged.status_code == 403
-    finally:
-        call.session.close()
+    check_signed_order_call(replicas.url, TEST_TWILIO_TOKEN, ORDER)
     served = set(re.findall(r'"POST /webhooks/phone/\S+ HTTP/1\.1" 200 upstream=(\S+)',
                             replicas.access_log()))
     assert served == {replicas.upstream(0), replicas.upstream(1)}, served

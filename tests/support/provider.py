@@ -26,3 +26,24 @@ class FaithfulPhoneCall(PhoneCall):
     def follow_redirect(self) -> Step:
         time.sleep(pause_s(self.last))
         return super().follow_redirect()
+
+
+def check_signed_order_call(base_url: str, auth_token: str, order: str) -> None:
+    """One signed phone call asking about `order` is answered and hung up, and the same
+    request with a forged signature is refused (403): what a front (nginx, replicas)
+    must pass through unchanged for the provider's signature to validate."""
+    import requests
+
+    call = PhoneCall(base_url, auth_token, caller="+8613912345678")
+    try:
+        first = call.dial()
+        assert first.status == 200 and first.gather is not None, first.body
+        answer = call.say(f"我想查一下订单{order}")
+        assert answer.status == 200
+        assert any("已发货" in line for line in answer.spoken), answer.body
+        assert call.hang_up().status == 200
+        forged = requests.post(call.url("voice"), data=call.params(), timeout=10,
+                               headers={"X-Twilio-Signature": "AAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+        assert forged.status_code == 403
+    finally:
+        call.session.close()
