@@ -26,7 +26,7 @@ async def reopen_if_closed(agent: Any, sender_id: str) -> bool:
     # Rasa wraps the configured store in a fail-safe store (`_tracker_store`).
     store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
     is_closed = getattr(store, "is_closed", None)
-    if is_closed is not None and not await is_closed(sender_id):
+    if is_closed is not None and await is_closed(sender_id) is False:
         return False  # the store keeps the flag with the tracker: no read, no lock
     async with agent.lock_store.lock(sender_id):
         tracker = await processor.get_tracker(sender_id)

@@ -15,7 +15,8 @@ Three shortcuts, each keeping Rasa's results (tests/test_tracker_store.py):
 - on retrieve: Rasa rebuilds every event of every session, then rebuilds each session
   again to return the last one; this store rebuilds only the last session's events;
 - whether a conversation's last session was closed by a closing line is kept beside the
-  tracker (`hotline:closed:<id>`, written with it, outside the trackers' own key space),
+  tracker (`hotline:closed:<id>`, 1 or 0, written with it, outside the trackers' own key
+  space; no flag means "read the tracker", e.g. one saved by an earlier version),
   so the channels can tell without reading the tracker (channels/sessions.py).
 """
 
@@ -66,18 +67,18 @@ class CompactRedisTrackerStore(RedisTrackerStore):
         closed_key = self.closed_key(tracker.sender_id)
         with self.red.pipeline(transaction=False) as pipe:
             pipe.set(key, payload, ex=timeout)
-            if tracker.get_slot(CLOSED_SLOT):
-                pipe.set(closed_key, b"1", ex=timeout)
-            else:
-                pipe.delete(closed_key)
+            pipe.set(closed_key, b"1" if tracker.get_slot(CLOSED_SLOT) else b"0", ex=timeout)
             pipe.execute()
 
     def closed_key(self, sender_id: str) -> str:
         return closed_flag_key(self.key_prefix, sender_id)
 
-    async def is_closed(self, sender_id: str) -> bool:
-        """Was the conversation's last session closed by a closing line (as saved)?"""
-        return bool(self.red.exists(self.closed_key(sender_id)))
+    async def is_closed(self, sender_id: str) -> Optional[bool]:
+        """Was the conversation's last session closed by a closing line (as saved)?
+        None when no flag was saved: a new conversation, or one saved before the flag
+        existed (then the caller reads the tracker)."""
+        flag = self.red.get(self.closed_key(sender_id))
+        return None if flag is None else flag == b"1"
 
     async def _retrieve(
         self, sender_id: str, fetch_all_sessions: bool

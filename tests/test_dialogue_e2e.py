@@ -145,6 +145,18 @@ def test_after_the_end_a_new_message_opens_a_new_session(rasa_stack: Stack) -> N
     assert talk.say("你好")[0].startswith(OPENING_PREFIX)
 
 
+def test_a_conversation_closed_before_the_closed_flag_existed_is_reopened(
+    rasa_stack: Stack, stack_redis: redis.Redis[bytes]
+) -> None:
+    talk = Conversation(rasa_stack, "upgraded")
+    talk.say("你好")
+    talk.say("再见")
+    assert stack_redis.get(f"hotline:closed:{talk.sender}") == b"1"
+    stack_redis.delete(f"hotline:closed:{talk.sender}")  # as an earlier version saved it
+    assert talk.say("你好")[0].startswith(OPENING_PREFIX)
+    assert stack_redis.get(f"hotline:closed:{talk.sender}") == b"0"
+
+
 def test_anger_twice_hands_off_with_priority(
     rasa_stack: Stack, stack_redis: redis.Redis[bytes]
 ) -> None:

@@ -178,6 +178,7 @@ def test_the_closed_flag_follows_the_saved_tracker(
                             port=redis_server.port, db=1, key_prefix="hotline", record_exp=None)
     store = TrackerStore.create(config, domain=domain)
     tracker = DialogueStateTracker.from_events("caller-closed", [], slots=domain.slots)
+    assert asyncio.run(store.is_closed("caller-closed")) is None  # nothing saved: unknown
     tracker.update(UserUttered("再见", {"name": "goodbye", "confidence": 0.9}))
     asyncio.run(store.save(tracker))
     assert asyncio.run(store.is_closed("caller-closed")) is False
