@@ -31,12 +31,11 @@ from bot.masking import mask_number, mask_sensitive
 from bot.redis_client import build_redis
 from bot.tickets.model import Caller, Ticket, TicketStatus
 from bot.tickets.redis_store import RedisTicketStore
-from bot.tracker_codec import decode_dialogue
+from bot.tracker_codec import closed_flag_key, decode_dialogue
 
 log = logging.getLogger("bot.retention")
 
 TRACKER_PATTERN = "hotline:tracker:*"
-CLOSED_FLAG_PREFIX = "hotline:closed:"
 MAX_CLOSED_TICKETS = 1_000_000
 
 
@@ -120,8 +119,9 @@ class RetentionJob:
                             mask_sensitive(conversation))
                 continue
             if latest < report.cutoff:
-                if not dry_run:  # with the tracker's closed flag (rasa_extensions/tracker_store)
-                    self.redis.delete(key, CLOSED_FLAG_PREFIX + conversation)
+                if not dry_run:  # with the tracker's closed flag
+                    base = self.tracker_pattern.removesuffix("tracker:*")
+                    self.redis.delete(key, closed_flag_key(base, conversation))
                 report.transcripts_deleted.append(conversation)
 
     def _tickets(self, report: RetentionReport, dry_run: bool) -> None:

@@ -20,6 +20,13 @@ class TrackerDecodeError(ValueError):
     """The stored value is neither a compressed nor a plain JSON dialogue."""
 
 
+def closed_flag_key(base: str, sender_id: str) -> str:
+    """`<base>closed:<id>` (e.g. `hotline:closed:<id>`): whether the conversation's last
+    session was closed, saved beside `<base>tracker:<id>` by the tracker store and
+    deleted with it by the retention job; outside the `tracker:*` key space."""
+    return f"{base}closed:{sender_id}"
+
+
 def encode_dialogue(dialogue_json: str) -> bytes:
     return zlib.compress(dialogue_json.encode("utf-8"), COMPRESSION_LEVEL)
 

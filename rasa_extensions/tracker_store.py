@@ -32,13 +32,17 @@ from rasa.core.tracker_store import DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX, Redi
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_codec import TrackerDecodeError, decode_dialogue, decode_text, encode_dialogue
+from bot.tracker_codec import (
+    TrackerDecodeError,
+    closed_flag_key,
+    decode_dialogue,
+    decode_text,
+    encode_dialogue,
+)
 from rasa_extensions import startup
+from rasa_extensions.turns import CLOSED_SLOT
 
 logger = logging.getLogger(__name__)
-
-CLOSED_SLOT = "session_closed"
-
 
 class CompactRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,7 +75,8 @@ class CompactRedisTrackerStore(RedisTrackerStore):
             pipe.execute()
 
     def closed_key(self, sender_id: str) -> str:
-        return closed_flag_key(self.key_prefix, sender_id)
+        base = self.key_prefix.removesuffix(DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX)
+        return closed_flag_key(base, sender_id)
 
     async def is_closed(self, sender_id: str) -> Optional[bool]:
         """Was the conversation's last session closed by a closing line (as saved)?
@@ -108,12 +113,6 @@ class CompactRedisTrackerStore(RedisTrackerStore):
 
     async def keys(self) -> Iterable[str]:
         return [key.decode() for key in self.red.keys(self.key_prefix + "*")]
-
-
-def closed_flag_key(tracker_prefix: str, sender_id: str) -> str:
-    """`hotline:closed:<id>` beside `hotline:tracker:<id>` (not matched by `tracker:*`)."""
-    base = tracker_prefix.removesuffix(DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX)
-    return f"{base}closed:{sender_id}"
 
 
 def _last_session_start(events: list[Any]) -> int:

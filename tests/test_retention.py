@@ -53,6 +53,8 @@ def test_retention_deletes_old_transcripts_and_blanks_old_closed_tickets(
     redis_client.set("hotline:tracker:fresh", tracker("fresh", (
         now - timedelta(days=179)).timestamp()))
     redis_client.set("hotline:tracker:garbled", b"\xff not json")
+    redis_client.set("hotline:closed:13900001234", b"1")  # saved with the tracker
+    redis_client.set("hotline:closed:fresh", b"0")
     redis_client.set("hotline:handoff:13900001234", b"{}")  # not a transcript
 
     clock.set(now)
@@ -67,6 +69,8 @@ def test_retention_deletes_old_transcripts_and_blanks_old_closed_tickets(
     assert report.tickets_blanked == [old_closed]
     assert report.skipped == ["garbled"]
     assert redis_client.exists("hotline:tracker:13900001234") == 0
+    assert redis_client.exists("hotline:closed:13900001234") == 0  # the flag goes with it
+    assert redis_client.exists("hotline:closed:fresh") == 1
     assert redis_client.exists("hotline:tracker:fresh", "hotline:tracker:garbled") == 2
     assert redis_client.exists("hotline:handoff:13900001234") == 1
 
