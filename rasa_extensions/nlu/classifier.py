@@ -40,27 +40,42 @@ def sentence_blocks(message: Message) -> dict[str, Any]:
     return blocks
 
 
+def scaled_entries(block: Any, width: int, is_sparse: bool,
+                   dense_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """One feature block as (columns, values) the way the model sees it: a sparse block
+    L2-normalised (duplicates summed first), a dense one scaled by `dense_weight`.
+    The one place this scaling lives, for training (`design_matrix`) and scoring
+    (`linear_scores`) alike."""
+    if is_sparse:
+        row = sparse.csr_matrix(block, dtype=np.float64)
+        row.sum_duplicates()
+        norm = np.sqrt(np.dot(row.data, row.data))
+        return row.indices, (row.data / norm if norm else row.data)
+    return np.arange(width), np.asarray(block, dtype=np.float64).ravel() * dense_weight
+
+
 def design_matrix(
     messages: list[Message], layout: list[tuple[str, int, bool]], dense_weight: float
 ) -> sparse.csr_matrix:
     """Stack blocks in `layout` order: (origin, width, is_sparse); missing blocks are zero."""
-    rows = []
-    for message in messages:
+    total = sum(width for _, width, _ in layout)
+    rows, columns, values = [], [], []
+    for index, message in enumerate(messages):
         blocks = sentence_blocks(message)
-        parts = []
+        offset = 0
         for origin, width, is_sparse in layout:
             block = blocks.get(origin)
-            if block is None:
-                parts.append(sparse.csr_matrix((1, width), dtype=np.float64))
-                continue
-            if is_sparse:
-                row = sparse.csr_matrix(block, dtype=np.float64)
-                norm = np.sqrt(row.multiply(row).sum())
-                parts.append(row / norm if norm else row)
-            else:
-                parts.append(sparse.csr_matrix(np.asarray(block, dtype=np.float64) * dense_weight))
-        rows.append(sparse.hstack(parts, format="csr"))
-    return sparse.vstack(rows, format="csr")
+            if block is not None:
+                cols, vals = scaled_entries(block, width, is_sparse, dense_weight)
+                rows.append(np.full(len(cols), index))
+                columns.append(cols + offset)
+                values.append(vals)
+            offset += width
+    if not values:
+        return sparse.csr_matrix((len(messages), total), dtype=np.float64)
+    return sparse.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+        shape=(len(messages), total))
 
 
 def has_known_features(message: Message) -> bool:
@@ -92,15 +107,9 @@ def linear_scores(
         for origin, width, is_sparse in layout:
             block = blocks.get(origin)
             if block is not None:
-                if is_sparse:
-                    block = sparse.csr_matrix(block, dtype=np.float64)
-                    block.sum_duplicates()
-                    norm = np.sqrt(np.dot(block.data, block.data))
-                    if norm:
-                        out[row] += (block.data / norm) @ weights[offset + block.indices]
-                else:
-                    dense = np.asarray(block, dtype=np.float64).ravel() * dense_weight
-                    out[row] += dense @ weights[offset:offset + width]
+                cols, vals = scaled_entries(block, width, is_sparse, dense_weight)
+                if len(vals):
+                    out[row] += vals @ weights[offset + cols]
             offset += width
     return out
 
