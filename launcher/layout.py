@@ -35,7 +35,7 @@ MEMORY_PER_REPLICA = 900 * 1024 * 1024
 
 
 class LayoutError(ValueError):
-    pass
+    """HOTLINE_REPLICAS is not a whole number of at least 1."""
 
 
 def free_port() -> int:

@@ -178,9 +178,8 @@ class _PriorStates:
             mine is theirs for mine, theirs in zip(self.replayed, events, strict=False))
 
     def _state(self) -> dict[str, Any]:
-        # get_active_state already returns the cleaned state, as Rasa's loop keeps it
-        return Domain._clean_state(
-            self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots))
+        # get_active_state returns the cleaned state Rasa's loop keeps
+        return self.domain.get_active_state(self.replay, omit_unset_slots=self.omit_unset_slots)
 
     def states_after(self, events: list[Event]) -> list[dict[str, Any]]:
         for event in events[len(self.replayed):]:
