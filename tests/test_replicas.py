@@ -145,6 +145,19 @@ def test_rest_turns_of_one_conversation_alternate_between_replicas_and_stay_whol
     assert actions == {f"127.0.0.1:{p}" for p in replicas.layout.action_ports}, actions
 
 
+def test_a_form_turn_s_action_call_is_not_buffered_to_disk(replicas: Replicas) -> None:
+    # A form validation carries the domain and the tracker (over 30 KB). nginx's default
+    # 16 KB body buffer wrote such bodies to a temp file, and the action server got them
+    # 44 ms later, every form turn; the layout keeps action calls in memory.
+    sender = f"replicas-{uuid.uuid4().hex[:10]}"
+    for text in ["你好", "我要投诉,快递一周了还没到", "姓王"]:
+        replicas.turn(sender, text)
+    assert re.search(r'"POST /webhook HTTP/1\.1" 200', replicas.access_log())
+    assert replicas.layout.nginx_dir is not None
+    errors = (replicas.layout.nginx_dir / "error.log").read_text(encoding="utf-8")
+    assert "buffered to a temporary file" not in errors, errors[-2000:]
+
+
 def test_a_signed_phone_call_through_the_front_port_validates(replicas: Replicas) -> None:
     check_signed_order_call(replicas.url, TEST_TWILIO_TOKEN, ORDER)
     served = set(re.findall(r'"POST /webhooks/phone/\S+ HTTP/1\.1" 200 upstream=(\S+)',
