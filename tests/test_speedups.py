@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import tarfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
@@ -271,3 +275,51 @@ def test_the_young_generation_is_collected_less_often() -> None:
 
     speedups.install()
     assert gc.get_threshold()[0] >= 50_000
+
+
+def _rule_lookup(model: Path) -> dict[str, dict[str, str]]:
+    with tarfile.open(model) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("rule_policy.json"))
+        handle = archive.extractfile(member)
+        assert handle is not None
+        return json.load(handle)["lookup"]
+
+
+@pytest.fixture(scope="module")
+def rule_lookup(trained_model: Path) -> dict[str, dict[str, str]]:
+    return _rule_lookup(trained_model)
+
+
+def _states_of_rules(lookup: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Every state the rules name, each also with one feature dropped, and the empty one."""
+    seen: dict[str, dict[str, Any]] = {"{}": {}}
+    for table in ("rules", "rules_for_loop_unhappy_path"):
+        for key in lookup[table]:
+            for state in json.loads(key):
+                state = {kind: {k: tuple(v) if isinstance(v, list) else v
+                                for k, v in sub.items()} for kind, sub in state.items()}
+                seen.setdefault(json.dumps(state, sort_keys=True), state)
+                for kind in state:
+                    fewer = {k: v for k, v in state.items() if k != kind}
+                    seen.setdefault(json.dumps(fewer, sort_keys=True), fewer)
+    return list(seen.values())
+
+
+def test_rule_matching_finds_the_keys_rasa_finds(rule_lookup: dict[str, dict[str, str]]) -> None:
+    speedups.install()
+    policy = RulePolicy.__new__(RulePolicy)
+    states = _states_of_rules(rule_lookup)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(states), max_size=14), st.booleans())
+    def check(history: list[dict[str, Any]], unhappy: bool) -> None:
+        table = rule_lookup["rules_for_loop_unhappy_path" if unhappy else "rules"]
+        assert policy._get_possible_keys(table, history) == \
+            speedups._rasa_get_possible_keys(policy, table, history)
+
+    check()
+    # and on each rule's own history, as stored
+    for key in rule_lookup["rules"]:
+        history = json.loads(key)
+        found = policy._get_possible_keys(rule_lookup["rules"], history)
+        assert found == speedups._rasa_get_possible_keys(policy, rule_lookup["rules"], history)
