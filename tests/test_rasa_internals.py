@@ -68,6 +68,22 @@ def test_what_speedups_replace_is_there() -> None:
         "self", "tracker", "omit_unset_slots", "ignore_rule_only_turns", "rule_only_data"]
     assert parameters(Domain.get_active_state) == ["self", "tracker", "omit_unset_slots"]
     assert parameters(DialogueStateTracker.applied_events) == ["self"]
+    # the rule walk replaced, and what it calls of Rasa's
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    assert parameters(RulePolicy._get_possible_keys) == ["self", "lookup", "states"]
+    assert parameters(RulePolicy._is_rule_applicable) == [
+        "self", "rule_key", "turn_index", "conversation_state"]
+    assert parameters(RulePolicy._does_rule_match_state) == ["rule_state", "conversation_state"]
+    assert parameters(RulePolicy._rule_key_to_state) == ["rule_key"]
+    # the name the processor loads its prediction graph with, and the runner's parts
+    import rasa.core.processor
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    assert hasattr(rasa.core.processor, "DaskGraphRunner")
+    assert parameters(DaskGraphRunner.run) == ["self", "inputs", "targets"]
+    assert {"_graph_schema", "_instantiated_nodes"} <= set(
+        inspect.getsource(DaskGraphRunner.__init__).replace("self.", " ").split())
     # slots are copied by their attribute dict: no __slots__, no copy hooks of their own
     for cls in [Slot, *all_subclasses(Slot)]:
         assert "__slots__" not in vars(cls) and "__reduce_ex__" not in vars(cls)
