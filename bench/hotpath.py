@@ -18,7 +18,15 @@ same inputs, against a real redis-server started for the run:
   each after one more action): Rasa's replay from the first event each time, or the
   replay kept on the tracker and continued;
 - "was this conversation closed?" before every message: the lock, the tracker read and
-  the slot, or one EXISTS on the flag saved with the tracker.
+  the slot, or one EXISTS on the flag saved with the tracker;
+- the prediction graph, one parse and one prediction on a 20-turn conversation: dask's
+  scheduler or the nodes called in a fixed order (rasa_extensions/graph_runner.py);
+- the rule policy's walk over a 20-turn conversation's states with the trained rules:
+  Rasa's (every state, each rule's states rebuilt per check) or the one that stops
+  when every rule left is settled;
+- encoding a custom action call's body (a 20-turn session's tracker): json.dumps with
+  the domain, as Rasa sent it to every action, or ujson without it (every action but
+  the form validations, which still get the domain).
 """
 
 from __future__ import annotations
@@ -229,6 +237,82 @@ def step_past_states(repeat: int) -> dict[str, Any]:
             "after_ms": timed(lambda: one_turn(lambda t: t.past_states(domain)), repeat)}
 
 
+def _prediction_runners(model: Path, work: Path) -> tuple[Any, Any, Any]:
+    from rasa.engine.loader import load_predict_graph_runner
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+    from rasa_extensions.graph_runner import SequentialGraphRunner
+
+    metadata, dask = load_predict_graph_runner(
+        work / "dask", model, LocalModelStorage, DaskGraphRunner)
+    _, sequential = load_predict_graph_runner(
+        work / "sequential", model, LocalModelStorage, SequentialGraphRunner)
+    return metadata, dask, sequential
+
+
+def step_graph_runner(model: Path, repeat: int) -> dict[str, Any]:
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    with tempfile.TemporaryDirectory() as work:
+        metadata, dask, sequential = _prediction_runners(model, Path(work))
+        events = list(_conversation("bench-graph", sessions=1, turns=20).events)
+        tracker = DialogueStateTracker.from_events("bench-graph", events,
+                                                   metadata.domain.slots)
+
+        def turn(runner: Any) -> Any:
+            runner.run(inputs={PLACEHOLDER_MESSAGE: [UserMessage("我的订单还没到")],
+                               PLACEHOLDER_TRACKER: tracker}, targets=[metadata.nlu_target])
+            return runner.run(inputs={PLACEHOLDER_TRACKER: tracker},
+                              targets=[metadata.core_target])
+
+        return {"step": "prediction graph: one parse and one prediction",
+                "before_ms": timed(lambda: turn(dask), repeat),
+                "after_ms": timed(lambda: turn(sequential), repeat)}
+
+
+def step_rule_walk(model: Path, repeat: int) -> dict[str, Any]:
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.domain import Domain
+
+    from rasa_extensions import speedups
+
+    with tarfile.open(model) as archive:
+        member = next(m for m in archive.getmembers() if m.name.endswith("rule_policy.json"))
+        handle = archive.extractfile(member)
+        assert handle is not None
+        rules = json.load(handle)["lookup"]["rules"]
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    tracker = _conversation("bench-rules", sessions=1, turns=20)
+    states = domain.states_for_tracker_history(tracker)
+    policy = RulePolicy.__new__(RulePolicy)
+    assert policy._get_possible_keys(rules, states) == \
+        speedups._rasa_get_possible_keys(policy, rules, states)
+    return {"step": "rule policy: the rule walk over 20 turns' states",
+            "before_ms": timed(lambda: speedups._rasa_get_possible_keys(policy, rules, states),
+                               repeat),
+            "after_ms": timed(lambda: policy._get_possible_keys(rules, states), repeat)}
+
+
+def step_action_call_body(repeat: int) -> dict[str, Any]:
+    import ujson
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import EventVerbosity
+
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    tracker = _conversation("bench-body", sessions=1, turns=20)
+    state = tracker.current_state(EventVerbosity.ALL)
+    with_domain = {"next_action": "action_answer_business", "sender_id": "bench-body",
+                   "tracker": state, "version": "3.6.21", "domain": domain.as_dict()}
+    without = {k: v for k, v in with_domain.items() if k != "domain"}
+    return {"step": "action call body: encode (20-turn session)",
+            "before_bytes": len(json.dumps(with_domain)), "after_bytes": len(ujson.dumps(without)),
+            "before_ms": timed(lambda: json.dumps(with_domain), repeat),
+            "after_ms": timed(lambda: ujson.dumps(without), repeat)}
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from bench.stack import current_model
     from launcher.redis_local import start_local_redis
@@ -250,7 +334,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                      step_action_response(args.repeat),
                      step_past_states(args.repeat // 20),
                      step_tracker_read(port, args.repeat // 4),
-                     step_closed_check(port, args.repeat // 4)]
+                     step_closed_check(port, args.repeat // 4),
+                     step_graph_runner(model, args.repeat // 10),
+                     step_rule_walk(model, args.repeat // 4),
+                     step_action_call_body(args.repeat // 4)]
         finally:
             redis_process.terminate()
             redis_process.wait(10)
