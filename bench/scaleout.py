@@ -4,9 +4,9 @@
 
 nginx is run unprivileged from launcher/nginx.conf.template rendered into the work
 directory (`nginx -p <dir> -c <dir>/nginx.conf`, `daemon off`, pid/logs/temp inside
-it). Callers use the front port (round robin over the replicas; no sticky sessions:
+it). Callers use the front port (the least busy replica; no sticky sessions:
 the Redis lock store orders each conversation's turns); the replicas call their
-custom actions through nginx's second port (round robin over the action servers).
+custom actions through nginx's second port (least busy of the action servers).
 Prints `READY {json}` like bench/serve.py, then waits for Ctrl-C/SIGTERM. Load it with
 `python bench/load.py --url <url from READY>`; tests/test_scaleout.py checks it.
 """

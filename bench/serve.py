@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="port of an action server (repeatable)")
     parser.add_argument("--replicas", type=int, default=1,
                         help="Rasa replicas and action servers when no ports are given")
-    parser.add_argument("--nginx", action="store_true", help="nginx in front (round robin)")
+    parser.add_argument("--nginx", action="store_true", help="nginx in front (least busy replica)")
     parser.add_argument("--front-port", type=int, default=0, help="nginx's port for callers")
     parser.add_argument("--with-console", action="store_true", help="start the agent console")
     parser.add_argument("--model", type=Path, default=None,

@@ -4,7 +4,7 @@ The default uses every core: one Rasa replica and one action server per core (at
 least two, at most `MAX_REPLICAS`, and no more than the memory holds), each on an
 internal loopback port, behind nginx (launcher/nginx.py) on the public ports:
 callers use `Ports.rasa` (5005) as with one process, and the replicas reach their
-custom actions through nginx's `Ports.actions` (5055), round robin over the action
+custom actions through nginx's `Ports.actions` (5055), least busy of the action
 servers. `HOTLINE_REPLICAS=1` (or no nginx installed) gives the single-process
 layout: Rasa on `Ports.rasa`, the action server on `Ports.actions`, nothing in front.
 
