@@ -236,9 +236,17 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
+        if bare is None and self._asks_for_this_form(message):
+            # `好的，继续投诉吧` after a digression: the caller wants the form to go on,
+            # which is no answer (and no skip): the pending question is asked again.
+            return {}
         if bare is None and slot in self._optional():
             return {slot: NOT_GIVEN}  # an optional question is not asked twice
         return {slot: bare} if bare is not None else {}
+
+    def _asks_for_this_form(self, message: CallerMessage) -> bool:
+        spec = hotline_config().repair.form(self.form_name())
+        return spec is not None and message.intent in spec.intents
 
     def stated(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:
         """A value for `slot` said outright in the message, or None."""
