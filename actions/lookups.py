@@ -19,6 +19,7 @@ from actions.business import backend
 from actions.forms import NOT_GIVEN, CallerMessage, FormReading, form_when_caller_spoke, given
 from actions.support import latest_intent, utter
 from bot.config import hotline_config
+from bot.conversation import intent_beside
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
@@ -36,10 +37,12 @@ class ValidateOrderLookupForm(FormReading):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
+        topics = hotline_config().business_intents
         intent = latest_intent(tracker)
-        if form_when_caller_spoke(tracker) != self.form_name() and intent in (
-            hotline_config().business_intents
-        ):
+        if intent not in topics:
+            # started by a switch (`不投诉了，帮我查下订单到哪了`): the request beside
+            intent = intent_beside(tracker.latest_message or {})
+        if form_when_caller_spoke(tracker) != self.form_name() and intent in topics:
             events.append(SlotSet("business_topic", intent))
         return events
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 NOT_GIVEN = "none"  # the value of an optional slot the caller skipped (actions/forms.py)
+# A reading ranked right behind the caller's intent this likely is also meant: a caller
+# state beside a request, or a request beside a cancel (`不投诉了，帮我查下订单到哪了`).
+BESIDE = 0.2
 SESSION_METADATA_SLOT = "session_started_metadata"
 DEFAULT_CHANNEL = "rest"
 
@@ -97,3 +100,13 @@ class Conversation:
                 if name in wanted:
                     return str(event.get("text") or "")
         return ""
+
+
+def intent_beside(parse_data: Mapping[str, Any]) -> Optional[str]:
+    """The intent ranked right behind the caller's in a message's parse, when it reaches
+    `BESIDE`: what the caller also means."""
+    ranking = list(parse_data.get("intent_ranking") or [])
+    if len(ranking) < 2 or float(ranking[1].get("confidence") or 0) < BESIDE:
+        return None
+    name = ranking[1].get("name")
+    return str(name) if name else None

@@ -24,6 +24,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.conversation import BESIDE, intent_beside
 from bot.dialogue.planner import OPENED_ON_CONNECT, REJECTED, CallerTurn, TurnProgress
 
 CLOSED_SLOT = "session_closed"
@@ -123,11 +124,12 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         caller_state=caller_state(user.parse_data or {}),
         refused_slot=found.get(REFUSED_SLOT) if form else None,
         last_form=last_form,
+        also_asks=intent_beside(user.parse_data or {}),
     )
 
 
 # A second reading this likely beside the request counts as the caller's state.
-STATE_BESIDE_REQUEST = 0.2
+STATE_BESIDE_REQUEST = BESIDE
 STATES = ("angry", "malicious")
 
 

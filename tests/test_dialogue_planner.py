@@ -275,3 +275,29 @@ def test_a_greeting_in_a_form_is_answered_but_a_bare_time_is_an_answer() -> None
     assert play(in_form("greet", text="喂？你好？")) == [
         "utter_still_here", "complaint_form", "<rules>"]
     assert play(in_form("greet", requested="callback_time", text="下午")) == ["<rules>"]
+
+
+@pytest.mark.parametrize("intent", ["cancel", "correct"])
+def test_cancelling_or_correcting_into_another_request_starts_its_form(intent: str) -> None:
+    turn = CallerTurn(intent=intent, text="不投诉了，帮我查下订单到哪了", form="complaint_form",
+                      requested_slot="complaint_description", also_asks="order_status")
+    assert play(turn) == ["action_cancel_form", "order_lookup_form", "<rules>"]
+
+
+@pytest.mark.parametrize("also_asks", [None, "praise", "complaint", "angry"])
+def test_a_cancel_without_another_served_request_only_cancels(also_asks: str | None) -> None:
+    turn = CallerTurn(intent="cancel", text="算了，不投诉了", form="complaint_form",
+                      requested_slot="surname", also_asks=also_asks)
+    assert play(turn) == ["action_cancel_form", "utter_anything_else", LISTEN]
+
+
+def test_an_answer_beside_another_request_still_goes_to_the_form() -> None:
+    turn = CallerTurn(intent="inform", text="我姓王", form="complaint_form",
+                      requested_slot="surname", also_asks="order_status")
+    assert play(turn) == ["<rules>"]
+
+
+def test_a_correction_that_states_a_value_stays_in_the_form() -> None:
+    turn = CallerTurn(intent="correct", text="不对，订单号是20261101001", form="complaint_form",
+                      requested_slot="surname", also_asks="order_status")
+    assert play(turn) == ["<rules>"]

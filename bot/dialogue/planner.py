@@ -64,6 +64,7 @@ class CallerTurn:
     caller_state: str | None = None  # how the caller feels beside the request (angry …)
     refused_slot: str | None = None  # a required question the caller declined before
     last_form: str | None = None  # the form that ran last in this session
+    also_asks: str | None = None  # a request the NLU reads close behind the intent
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,11 @@ def _in_form(
         return ["action_handle_hangup", LISTEN]
     if intent in config.goodbye:
         return [CLOSE_FORM, "utter_closing", END]
+    switch = _switches_to(turn, form, config)
+    if switch:
+        # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
+        # request it was mistaken for begins (it reads the message for its answers).
+        return [CANCEL_FORM, switch]
     if intent in config.cancel or _refuses_again(turn, spec, config):
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
     if intent in config.human:
@@ -237,6 +243,20 @@ def _in_form(
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
+
+
+def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
+    """The form of another request the caller turns to while cancelling or correcting
+    this one, when the NLU reads that request close behind."""
+    if turn.form_aside or not turn.also_asks:
+        return None
+    # A correction that states a value (`不对，订单号是2026…`) corrects an answer.
+    corrects_the_request = turn.intent in config.corrects and not any(
+        ch.isdigit() for ch in turn.text)
+    if turn.intent not in config.cancel and not corrects_the_request:
+        return None
+    other = config.form_for_intent(turn.also_asks)
+    return other if other and other != form else None
 
 
 def _refuses_again(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:
