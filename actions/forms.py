@@ -236,9 +236,10 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
-        if bare is None and self._asks_for_this_form(message):
-            # `好的，继续投诉吧` after a digression: the caller wants the form to go on,
-            # which is no answer (and no skip): the pending question is asked again.
+        if bare is None and (self._asks_for_this_form(message) or message.corrects):
+            # `好的，继续投诉吧` after a digression (the caller wants the form to go on), or
+            # a correction of an earlier answer (`我姓欧阳不是欧`): no answer and no skip
+            # of the pending question, which is asked again.
             return {}
         if bare is None and slot in self._optional():
             return {slot: NOT_GIVEN}  # an optional question is not asked twice

@@ -42,9 +42,17 @@ class ValidateOrderLookupForm(FormReading):
         if intent not in topics:
             # started by a switch (`不投诉了，帮我查下订单到哪了`): the request beside
             intent = intent_beside(tracker.latest_message or {})
-        if form_when_caller_spoke(tracker) != self.form_name() and intent in topics:
+        started_here = form_when_caller_spoke(tracker) != self.form_name()
+        if intent in topics and (started_here or (
+                intent in self._form_intents() and intent != tracker.get_slot("business_topic"))):
+            # what the number is for: the request that started the lookup, or another one
+            # this lookup serves named meanwhile (`哦不对，我想问退款的事`)
             events.append(SlotSet("business_topic", intent))
         return events
+
+    def _form_intents(self) -> frozenset[str]:
+        spec = hotline_config().repair.form(self.form_name())
+        return spec.intents if spec else frozenset()
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
