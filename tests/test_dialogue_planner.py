@@ -301,3 +301,9 @@ def test_a_correction_that_states_a_value_stays_in_the_form() -> None:
     turn = CallerTurn(intent="correct", text="不对，订单号是20261101001", form="complaint_form",
                       requested_slot="surname", also_asks="order_status")
     assert play(turn) == ["<rules>"]
+
+
+def test_pursuing_a_request_not_on_record_takes_it_down_first() -> None:
+    turn = CallerTurn(intent="pursue_request", text="这事你们必须给我个说法")
+    assert play(turn) == ["utter_pursue_soon", "complaint_form", "<rules>"]
+    assert play(turn, {"ticket_id": "T202612050001"}) == ["<rules>"]

@@ -196,6 +196,11 @@ def _outside_form(
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
         return ["utter_calm_down", *COMPLAINT_START]
+    if intent == config.pursue and not progress.slot("ticket_id"):
+        # Insisting on a request we have no record of: the manual's line, then the
+        # complaint procedure takes it down with a number to call back (a ticket filed
+        # at once would promise a callback to nobody on the web).
+        return ["utter_pursue_soon", "complaint_form"]
     if intent == config.angry and _names_a_problem(turn.text, config):
         # Angry *and* a service problem: calm the caller, then the complaint procedure.
         return _ladder(intent, progress, config, COMPLAINT_START, [])
