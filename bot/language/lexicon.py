@@ -6,8 +6,9 @@ polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
 as negative ("真是太'好'了，等了一周"). Facts stated as good or bad news without a
 sentiment word ("师傅十分钟就上门", "续航两天" / "用了三天就坏了", "等了两个小时") are
 found by the patterns of good_facts.txt and bad_facts.txt; anger aimed at the listener
-as a question, a dare or an order ("你再说一遍试试", "你还是人吗") by confront.txt. `Lexicon.sentence_features(text)`
-summarises a message in a small dense vector; `token_features` marks each token.
+as a question, a dare or an order ("你再说一遍试试", "你还是人吗") by confront.txt.
+`Lexicon.sentence_features(text)` summarises a message in a small dense vector;
+`token_features` marks each token.
 `Lexicon.abuse_evidence(text)` names the evidence of abuse aimed at someone
 (an insult, a mild swear word aimed at "you" or a group, a group named with
 abuse or a negative word, harassment, a threat)
@@ -55,8 +56,8 @@ FACT_MACROS = {
     "UNIT": r"(?:个)?(?:秒钟?|分钟|小时|钟头|天|日|晚|周|星期|礼拜|月|年)",
     "SOON": r"(?:一会儿?|没一会儿?|没多久|不久|很快|马上|立刻|立马|当天|当晚|当场|第二天|次日|隔天"
             r"|一下子|转眼|眨眼|没几天|没等多久|一大早)",
-    "DONE": r"(?:(?<![不找得])送?到(?!期)(?:了|货|家|账)?|送达|上门|来了|过来|修好|装好|弄好|调好|换好"
-            r"|办好|办完|搞定|解决|处理|回复|回电|回了|退款|退了|发货|发出|接通|进系统|开机|充满"
+    "DONE": r"(?:(?<![不找得])送?到(?!期)(?:了|货|家|账)?|送达|上门|来了|过来"
+            r"|修好|装好|弄好|调好|换好|办好|办完|搞定|解决|处理|回复|回电|回了|退款|退了|发货|发出|接通|进系统|开机|充满"
             r"|好了|恢复|通了|安排|补发|换了|打印|拍清楚|出餐|上齐|睡着|洗干净|清理干净)",
 }
 TOKEN_SLOTS = {name: FEATURE_NAMES.index(name) for name in
