@@ -248,7 +248,7 @@ def test_linear_classifier_trains_persists_and_predicts(storage: LocalModelStora
     HotlineLinearClassifier.create({}, storage, resource, _context("c")).train(
         TrainingData(examples))
     loaded = HotlineLinearClassifier.load({}, storage, resource, _context("c"))
-    message = _featurised("new", None, 1)
+    message = _featurised("新", None, 1)
     loaded.process([message])
     assert message.get("intent")["name"] == "thank"
     ranking = message.get("intent_ranking")
@@ -293,7 +293,10 @@ def test_a_message_with_nothing_known_gets_no_confidence(storage: LocalModelStor
     unknown.add_features(Features(sparse.coo_matrix((1, 4)), FEATURE_TYPE_SENTENCE, TEXT,
                                   "words"))
     unknown.add_features(Features(np.zeros((1, 1)), FEATURE_TYPE_SENTENCE, TEXT, "lex"))
-    known = _featurised("new", None, 1)
-    loaded.process([unknown, known])
+    known = _featurised("t21", None, 1)
+    # Latin letters with no word seen in training: a shared character n-gram decides nothing
+    gibberish = _featurised("zxqv wbmk plo", None, 1)
+    loaded.process([unknown, known, gibberish])
     assert unknown.get("intent")["confidence"] == 0.0  # the priors alone decide nothing
     assert known.get("intent")["confidence"] > 0.5
+    assert gibberish.get("intent")["confidence"] == 0.0
