@@ -148,6 +148,35 @@ def test_lexicon_features_see_the_clause_after_a_contrast() -> None:
     assert features["expectation"] > 0
 
 
+def _features(text: str) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, default_lexicon().sentence_features(text)[0], strict=True))
+
+
+@pytest.mark.parametrize("text", ["师傅十分钟就上门了", "开机十秒就进系统", "电池还能撑一整天",
+                                  "快递提前一天送到", "饺子皮薄馅大", "用了两年了还跟新的一样",
+                                  "一点没让我操心"])
+def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
+    features = _features(text)
+    assert features["good_fact"] > 0 and features["bad_fact"] == 0
+    assert features["positive_wins"] == 1.0
+
+
+@pytest.mark.parametrize("text", ["用了三天就坏了", "等了两个小时", "说好三天到,九天才到",
+                                  "半个月了还没到账", "充满电只能用半天"])
+def test_lexicon_features_read_a_fact_stated_as_bad_news(text: str) -> None:
+    features = _features(text)
+    assert features["bad_fact"] > 0 and features["good_fact"] == 0
+    assert features["negative_wins"] == 1.0
+
+
+def test_lexicon_features_tell_a_dare_from_a_request_to_repeat() -> None:
+    assert _features("你再说一遍试试")["confront"] > 0
+    assert _features("你还是人吗")["confront"] > 0
+    assert _features("吵什么吵")["confront"] > 0
+    for polite in ("你再说一遍", "你是人吗", "不是不是", "是明天下午吗"):
+        assert _features(polite)["confront"] == 0, polite
+
+
 def test_lexicon_features_mark_abuse_aimed_at_groups() -> None:
     vector = default_lexicon().sentence_features("这种男的真恶心")[0]
     features = dict(zip(FEATURE_NAMES, vector, strict=True))
@@ -219,7 +248,7 @@ def test_linear_classifier_trains_persists_and_predicts(storage: LocalModelStora
     HotlineLinearClassifier.create({}, storage, resource, _context("c")).train(
         TrainingData(examples))
     loaded = HotlineLinearClassifier.load({}, storage, resource, _context("c"))
-    message = _featurised("new", None, 1)
+    message = _featurised("新", None, 1)
     loaded.process([message])
     assert message.get("intent")["name"] == "thank"
     ranking = message.get("intent_ranking")
@@ -264,7 +293,10 @@ def test_a_message_with_nothing_known_gets_no_confidence(storage: LocalModelStor
     unknown.add_features(Features(sparse.coo_matrix((1, 4)), FEATURE_TYPE_SENTENCE, TEXT,
                                   "words"))
     unknown.add_features(Features(np.zeros((1, 1)), FEATURE_TYPE_SENTENCE, TEXT, "lex"))
-    known = _featurised("new", None, 1)
-    loaded.process([unknown, known])
+    known = _featurised("t21", None, 1)
+    # Latin letters with no word seen in training: a shared character n-gram decides nothing
+    gibberish = _featurised("zxqv wbmk plo", None, 1)
+    loaded.process([unknown, known, gibberish])
     assert unknown.get("intent")["confidence"] == 0.0  # the priors alone decide nothing
     assert known.get("intent")["confidence"] > 0.5
+    assert gibberish.get("intent")["confidence"] == 0.0

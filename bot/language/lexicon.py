@@ -3,8 +3,12 @@
 `Lexicon.scan(text)` finds entries longest-first without overlaps and flips the
 polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
 "不难吃" leans positive); a praise word in quotation marks is irony and counts
-as negative ("真是太'好'了，等了一周"). `Lexicon.sentence_features(text)` summarises a
-message in a small dense vector; `token_features` marks each token.
+as negative ("真是太'好'了，等了一周"). Facts stated as good or bad news without a
+sentiment word ("师傅十分钟就上门", "续航两天" / "用了三天就坏了", "等了两个小时") are
+found by the patterns of good_facts.txt and bad_facts.txt; anger aimed at the listener
+as a question, a dare or an order ("你再说一遍试试", "你还是人吗") by confront.txt.
+`Lexicon.sentence_features(text)` summarises a message in a small dense vector;
+`token_features` marks each token.
 `Lexicon.abuse_evidence(text)` names the evidence of abuse aimed at someone
 (an insult, a mild swear word aimed at "you" or a group, a group named with
 abuse or a negative word, harassment, a threat)
@@ -44,7 +48,18 @@ FEATURE_NAMES = (
     "anger", "anger_and_you", "second_person", "first_person", "service", "oos",
     "book_title", "question", "exclamation", "length",
     "harass", "threat", "strong_abuse", "mild_abuse", "abuse_evidence",
+    "good_fact", "bad_fact", "confront",
 )
+# macros of the fact patterns (good_facts.txt, bad_facts.txt)
+FACT_MACROS = {
+    "NUM": r"(?:[一二两三四五六七八九十百千几半\d]+|好几|十几|几十)",
+    "UNIT": r"(?:个)?(?:秒钟?|分钟|小时|钟头|天|日|晚|周|星期|礼拜|月|年)",
+    "SOON": r"(?:一会儿?|没一会儿?|没多久|不久|很快|马上|立刻|立马|当天|当晚|当场|第二天|次日|隔天"
+            r"|一下子|转眼|眨眼|没几天|没等多久|一大早)",
+    "DONE": r"(?:(?<![不找得])送?到(?!期)(?:了|货|家|账)?|送达|上门|来了|过来"
+            r"|修好|装好|弄好|调好|换好|办好|办完|搞定|解决|处理|回复|回电|回了|退款|退了|发货|发出|接通|进系统|开机|充满"
+            r"|好了|恢复|通了|安排|补发|换了|打印|拍清楚|出餐|上齐|睡着|洗干净|清理干净)",
+}
 TOKEN_SLOTS = {name: FEATURE_NAMES.index(name) for name in
                ("positive", "negative", "negated", "abuse", "groups", "anger", "service", "oos",
                 "harass", "threat")}
@@ -69,7 +84,9 @@ class Lexicon:
 
     def __init__(self, entries: dict[str, Iterable[str]], negators: Iterable[str],
                  neutral: Iterable[str] = (), contrast: Iterable[str] = (),
-                 expectation: Iterable[str] = (), mild: Iterable[str] = ()) -> None:
+                 expectation: Iterable[str] = (), mild: Iterable[str] = (),
+                 good_facts: Iterable[str] = (), bad_facts: Iterable[str] = (),
+                 confront: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -82,6 +99,9 @@ class Lexicon:
         self._pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
         self._contrast = _alternation(contrast)
         self._expectation = _alternation(expectation)
+        self._good_fact = _patterns(good_facts)
+        self._bad_fact = _patterns(bad_facts)
+        self._confront = _patterns(confront)
         negs = sorted(set(negators), key=len, reverse=True)
         self._negator = re.compile(
             "(?:" + "|".join(re.escape(n) for n in negs) + f").{{0,{NEGATION_WINDOW}}}$"
@@ -94,7 +114,10 @@ class Lexicon:
                    read_entries(directory / "neutral.txt"),
                    read_entries(directory / "contrast.txt"),
                    read_entries(directory / "expectation.txt"),
-                   read_entries(directory / "mild.txt"))
+                   read_entries(directory / "mild.txt"),
+                   read_entries(directory / "good_facts.txt"),
+                   read_entries(directory / "bad_facts.txt"),
+                   read_entries(directory / "confront.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -151,13 +174,20 @@ class Lexicon:
         you = len(_SECOND_PERSON.findall(text))
         tail_start = max((m.end() for m in self._contrast.finditer(text)), default=len(text))
         tail = [h for h in hits if h.start >= tail_start]
+        good = [m.start() for m in self._good_fact.finditer(text)]
+        bad = [m.start() for m in self._bad_fact.finditer(text)]
+        # a fact counts as a sentiment word in the balance, but not as a lexicon hit
+        positive = count["positive"] + len(good)
+        negative = count["negative"] + len(bad)
         values = {
-            "tail_positive": sum(1 for h in tail if h.category == "positive"),
-            "tail_negative": sum(1 for h in tail if h.category == "negative"),
+            "tail_positive": (sum(1 for h in tail if h.category == "positive")
+                              + sum(1 for start in good if start >= tail_start)),
+            "tail_negative": (sum(1 for h in tail if h.category == "negative")
+                              + sum(1 for start in bad if start >= tail_start)),
             "expectation": len(self._expectation.findall(text)),
             "positive": count["positive"], "negative": count["negative"],
-            "positive_wins": float(count["positive"] > count["negative"]),
-            "negative_wins": float(count["negative"] > count["positive"]),
+            "positive_wins": float(positive > negative),
+            "negative_wins": float(negative > positive),
             "negated": sum(1 for h in hits if h.negated),
             "abuse": count["abuse"], "groups": count["groups"],
             "abuse_and_group": float(bool(count["abuse"] and count["groups"])),
@@ -173,6 +203,8 @@ class Lexicon:
             "harass": count["harass"], "threat": count["threat"],
             "strong_abuse": count["abuse"] - mild, "mild_abuse": mild,
             "abuse_evidence": float(bool(self.abuse_evidence(text, hits))),
+            "good_fact": len(good), "bad_fact": len(bad),
+            "confront": len(self._confront.findall(text)),
         }
         vector = [values[name] for name in FEATURE_NAMES]
         squashed = [math.log1p(v) if v > 1 else v for v in vector]
@@ -198,6 +230,16 @@ def _is_quoted(text: str, hit: Hit) -> bool:
 def _alternation(words: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted(set(words), key=len, reverse=True) or ["(?!)"]
     return re.compile("|".join(re.escape(w) if w != "(?!)" else w for w in ordered))
+
+
+def _patterns(lines: Iterable[str]) -> re.Pattern[str]:
+    """One regular expression from pattern lines with FACT_MACROS expanded."""
+    expanded = []
+    for line in lines:
+        for name, value in FACT_MACROS.items():
+            line = line.replace("{" + name + "}", value)
+        expanded.append(f"(?:{line})")
+    return re.compile("|".join(expanded) or "(?!)")
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
 logger = logging.getLogger(__name__)
+_LATIN_ONLY = re.compile(r"[A-Za-z][A-Za-z\s]*")
+_LATIN_WORD = re.compile(r"[a-z]+")
 MODEL_FILE = "linear.npz"
 META_FILE = "linear.json"
 
@@ -142,6 +145,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         self._coef: np.ndarray | None = None
         self._weights: np.ndarray | None = None
         self.intercept: np.ndarray | None = None
+        self.latin_words: set[str] = set()
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -162,6 +166,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
                                    max_iter=self.config["max_iter"], solver="lbfgs")
         model.fit(features, labels)
         self.classes = [str(c) for c in model.classes_]
+        self.latin_words = {w for e in examples for w in _LATIN_WORD.findall(e.get(TEXT).lower())}
         self.coef, self.intercept = model.coef_, model.intercept_
         self.persist()
         return self._resource
@@ -192,7 +197,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         if self.coef is None or not messages:
             return messages
         for message, probs in zip(messages, self.predict_proba(messages), strict=True):
-            if not has_known_features(message):
+            if not has_known_features(message) or self._unknown_latin(message):
                 # Nothing in the message was seen in training ('x', 'qwerty', a digit the
                 # data never had): the scores are the intercepts alone, i.e. the class
                 # priors, which once read '9' as goodbye (0.61) and closed the session.
@@ -206,10 +211,20 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
                         add_to_output=True)
         return messages
 
+    def _unknown_latin(self, message: Message) -> bool:
+        """Latin letters only, and no word of them in any training example ('zxqv wbmk
+        plo'): a few character n-grams shared with 'hello' or 'ok' and the intercepts
+        once gave out_of_scope 0.30, one hair above the fallback threshold."""
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not _LATIN_ONLY.fullmatch(text.strip()):
+            return False
+        return not any(w in self.latin_words for w in _LATIN_WORD.findall(text.lower()))
+
     def persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / MODEL_FILE, coef=self.coef, intercept=self.intercept)
-            meta = {"classes": self.classes, "layout": self.layout}
+            meta = {"classes": self.classes, "layout": self.layout,
+                    "latin_words": sorted(self.latin_words)}
             (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False),
                                                encoding="utf-8")
 
@@ -226,6 +241,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
             return component
         component.coef, component.intercept = arrays["coef"], arrays["intercept"]
         component.classes = list(meta["classes"])
+        component.latin_words = set(meta.get("latin_words", []))
         component.layout = [(str(o), int(w), bool(s)) for o, w, s in meta["layout"]]
         return component
 
