@@ -307,3 +307,13 @@ def test_pursuing_a_request_not_on_record_takes_it_down_first() -> None:
     turn = CallerTurn(intent="pursue_request", text="这事你们必须给我个说法")
     assert play(turn) == ["utter_pursue_soon", "complaint_form", "<rules>"]
     assert play(turn, {"ticket_id": "T202612050001"}) == ["<rules>"]
+
+
+def test_taking_the_complaint_back_for_another_request_starts_its_form() -> None:
+    turn = CallerTurn(intent="order_status", text="不投诉了,帮我查下订单到哪了",
+                      form="complaint_form", requested_slot="complaint_description")
+    assert play(turn) == ["action_cancel_form", "order_lookup_form", "<rules>"]
+    # without taking it back, the order question is a digression: the complaint waits
+    asked = CallerTurn(intent="order_status", text="帮我查下订单到哪了", form="complaint_form",
+                       requested_slot="surname")
+    assert play(asked) == ["action_set_form_aside", "order_lookup_form", "<rules>"]

@@ -19,7 +19,7 @@ from bot.language.numbers import (
     ticket_number_in,
 )
 from bot.language.ratings import bare_score, find_rating
-from bot.language.replies import only_asks_to_complain
+from bot.language.replies import only_asks_to_complain, retracts_complaint
 
 
 @pytest.mark.parametrize(("text", "surname"), [
@@ -96,3 +96,12 @@ def test_a_promised_time_is_never_later_than_the_deadline(start: datetime, minut
     assert said is not None
     assert int(said.group(3)) == deadline.hour
     assert 0 <= deadline.minute - int(said.group(4)) < 5
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("不投诉了,帮我查下订单到哪了", True), ("不是投诉,我想查订单", True), ("我不是来投诉的", True),
+    ("算了,不用登记了", True), ("我要投诉", False), ("投诉你们的快递员", False),
+    ("不好意思,我要投诉", False), ("我要投诉,师傅说好来又不来登记", False),
+])
+def test_taking_back_a_complaint(text: str, expected: bool) -> None:
+    assert retracts_complaint(text) is expected

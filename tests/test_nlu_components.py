@@ -140,6 +140,14 @@ def test_lexicon_negation_flips_polarity() -> None:
     assert {h.category for h in lexicon.scan("味道不错")} >= {"positive"}
 
 
+@pytest.mark.parametrize("text", ["不是投诉,我想查订单", "不投诉了,帮我查下订单到哪了",
+                                  "我不是来投诉的", "不退货了"])
+def test_a_negated_request_word_is_no_praise(text: str) -> None:
+    categories = {h.category for h in default_lexicon().scan(text)}
+    assert not categories & {"positive", "negative"}, categories
+    assert {h.category for h in default_lexicon().scan("我要投诉")} == {"negative"}
+
+
 def test_lexicon_features_see_the_clause_after_a_contrast() -> None:
     features = dict(zip(FEATURE_NAMES, default_lexicon().sentence_features(
         "本来很好吃,但是这次太咸了")[0], strict=True))

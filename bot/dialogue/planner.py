@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
-from bot.language.replies import greets, skips
+from bot.language.replies import greets, retracts_complaint, skips
 from bot.language.states import shows_anger
 
 LISTEN = "action_listen"
@@ -253,14 +253,18 @@ def _in_form(
 def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
     """The form of another request the caller turns to while cancelling or correcting
     this one, when the NLU reads that request close behind."""
-    if turn.form_aside or not turn.also_asks:
+    if turn.form_aside:
         return None
     # A correction that states a value (`不对，订单号是2026…`) corrects an answer.
     corrects_the_request = turn.intent in config.corrects and not any(
         ch.isdigit() for ch in turn.text)
-    if turn.intent not in config.cancel and not corrects_the_request:
+    if turn.intent in config.cancel or corrects_the_request:
+        request = turn.also_asks
+    elif form == config.form_for_intent(config.complaint) and retracts_complaint(turn.text):
+        request = turn.intent  # `不投诉了，帮我查下订单到哪了` read as the order question
+    else:
         return None
-    other = config.form_for_intent(turn.also_asks)
+    other = config.form_for_intent(request) if request else None
     return other if other and other != form else None
 
 

@@ -86,7 +86,7 @@ class Lexicon:
                  neutral: Iterable[str] = (), contrast: Iterable[str] = (),
                  expectation: Iterable[str] = (), mild: Iterable[str] = (),
                  good_facts: Iterable[str] = (), bad_facts: Iterable[str] = (),
-                 confront: Iterable[str] = ()) -> None:
+                 confront: Iterable[str] = (), acts: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -95,6 +95,8 @@ class Lexicon:
             owner[word.lower()] = "neutral"
         self._owner = owner
         self._mild = {word.lower() for word in mild}
+        # what a caller asks for (投诉, 退货): negated it is no praise (`不投诉了` cancels)
+        self._acts = {word.lower() for word in acts}
         words = sorted(owner, key=lambda w: (-len(w), w))
         self._pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
         self._contrast = _alternation(contrast)
@@ -117,7 +119,8 @@ class Lexicon:
                    read_entries(directory / "mild.txt"),
                    read_entries(directory / "good_facts.txt"),
                    read_entries(directory / "bad_facts.txt"),
-                   read_entries(directory / "confront.txt"))
+                   read_entries(directory / "confront.txt"),
+                   read_entries(directory / "acts.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -130,6 +133,8 @@ class Lexicon:
             if category in ("positive", "negative"):
                 before = text[max(0, match.start() - 6) : match.start()]
                 negated = bool(self._negator.search(before))
+                if negated and match.group(0).lower() in self._acts:
+                    continue
                 if negated:
                     category = "negative" if category == "positive" else "positive"
                 if category == "positive" and any(a <= match.start() and match.end() <= b

@@ -32,6 +32,11 @@ _BARE_COMPLAINT = re.compile(
 )
 
 
+# "Not a complaint after all": the caller takes back asking to complain.
+_RETRACT_COMPLAINT = re.compile(
+    r"(?:不|别|不用|不想|不要|不是|没想|没有?)(?:再|是|想|要|来|打算|用)?(?:要|来)?投诉|不用登记"
+)
+
 _GREETING = re.compile(
     r"你好|您好|喂|哈喽|hello|hi|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好", re.IGNORECASE
 )
@@ -64,3 +69,8 @@ def denies(text: str) -> bool:
 def only_asks_to_complain(text: str) -> bool:
     """`我要投诉`: the caller asks to complain without saying what happened."""
     return bool(_BARE_COMPLAINT.match(text))
+
+
+def retracts_complaint(text: str) -> bool:
+    """`不投诉了`, `不是投诉`, `我不是来投诉的`: the caller takes back the complaint."""
+    return bool(_RETRACT_COMPLAINT.search(text))
