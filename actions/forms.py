@@ -160,6 +160,11 @@ class FormReading(FormValidationAction):
         spec = hotline_config().repair.form(self.form_name())
         return spec.optional if spec else frozenset()
 
+    def _form_intents(self) -> frozenset[str]:
+        """The requests this form serves (hotline.yml `forms.<name>.intents`)."""
+        spec = hotline_config().repair.form(self.form_name())
+        return spec.intents if spec else frozenset()
+
     # --- reading -----------------------------------------------------------------
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -236,7 +241,7 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
-        if bare is None and (self._asks_for_this_form(message) or message.corrects):
+        if bare is None and (message.intent in self._form_intents() or message.corrects):
             # `好的，继续投诉吧` after a digression (the caller wants the form to go on), or
             # a correction of an earlier answer (`我姓欧阳不是欧`): no answer and no skip
             # of the pending question, which is asked again.
@@ -244,10 +249,6 @@ class FormReading(FormValidationAction):
         if bare is None and slot in self._optional():
             return {slot: NOT_GIVEN}  # an optional question is not asked twice
         return {slot: bare} if bare is not None else {}
-
-    def _asks_for_this_form(self, message: CallerMessage) -> bool:
-        spec = hotline_config().repair.form(self.form_name())
-        return spec is not None and message.intent in spec.intents
 
     def stated(self, slot: str, message: CallerMessage, tracker: Tracker) -> Any:
         """A value for `slot` said outright in the message, or None."""

@@ -50,10 +50,6 @@ class ValidateOrderLookupForm(FormReading):
             events.append(SlotSet("business_topic", intent))
         return events
 
-    def _form_intents(self) -> frozenset[str]:
-        spec = hotline_config().repair.form(self.form_name())
-        return spec.intents if spec else frozenset()
-
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

@@ -128,8 +128,6 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
     )
 
 
-# A second reading this likely beside the request counts as the caller's state.
-STATE_BESIDE_REQUEST = BESIDE
 STATES = ("angry", "malicious")
 
 
@@ -140,9 +138,7 @@ def caller_state(parse_data: Mapping[str, Any]) -> Optional[str]:
     if isinstance(state, Mapping) and state.get("name"):
         return str(state["name"])
     for ranked in list(parse_data.get("intent_ranking") or [])[1:3]:
-        if ranked.get("name") in STATES and float(ranked.get("confidence") or 0) >= (
-            STATE_BESIDE_REQUEST
-        ):
+        if ranked.get("name") in STATES and float(ranked.get("confidence") or 0) >= BESIDE:
             return str(ranked["name"])
     return None
 
