@@ -51,6 +51,7 @@ from bot.language.timeslots import ANY_TIME, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
+REGISTRATION = "action_start_registration"  # actions/registration.py
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
@@ -415,8 +416,11 @@ class ValidateComplaintForm(FormReading):
         """The message that started the complaint, when it says what happened."""
         started_now = form_when_caller_spoke(tracker) != self.form_name()
         said = latest_text(tracker).strip()
-        if not started_now or said.startswith("/") or only_asks_to_complain(message.text):
-            return None  # a keypad or button payload says nothing about what happened
+        if (not started_now or said.startswith("/") or only_asks_to_complain(message.text)
+                or REGISTRATION in actions_since_caller(tracker, self.form_name())):
+            # a keypad or button payload says nothing about what happened, nor does a
+            # yes to an offer to take a repair down (`好的，帮我登记一下`)
+            return None
         return latest_text(tracker) if len(message.text) >= 4 else None
 
     def bare_complaint_description(self, message: CallerMessage,

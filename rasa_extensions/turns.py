@@ -31,6 +31,7 @@ CLOSED_SLOT = "session_closed"
 SERVED_SLOT = "served"
 FORM_ASIDE_SLOT = "form_aside"
 REFUSED_SLOT = "refused_slot"
+TOPIC_SLOT = "business_topic"
 OPENING_RESPONSE = "utter_opening"
 UTTER_PREFIX = "utter_"
 
@@ -86,6 +87,7 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
     form: Optional[str] = None
     last_response: Optional[str] = None
     last_form: Optional[str] = None
+    said: list[str] = []
     earlier_user = False
     for position in range(user_index - 1, -1, -1):
         event = events[position]
@@ -102,8 +104,11 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
             last_form = last_form or event.name
         elif isinstance(event, SlotSet) and event.key not in found:
             found[event.key] = event.value
-        elif isinstance(event, BotUttered) and last_response is None:
-            last_response = (event.metadata or {}).get("utter_action")
+        elif isinstance(event, BotUttered):
+            response = (event.metadata or {}).get("utter_action")
+            last_response = last_response or response
+            if response and not earlier_user:
+                said.append(str(response))
         elif (isinstance(event, ActionExecuted) and last_response is None
               and str(event.action_name or "").startswith(UTTER_PREFIX)):
             last_response = event.action_name  # stories carry no bot messages
@@ -125,6 +130,9 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         refused_slot=found.get(REFUSED_SLOT) if form else None,
         last_form=last_form,
         also_asks=intent_beside(user.parse_data or {}),
+        confidence=float(((user.parse_data or {}).get("intent") or {}).get("confidence") or 0),
+        said=tuple(reversed(said)),
+        topic=found.get(TOPIC_SLOT) if form else None,
     )
 
 

@@ -8,6 +8,7 @@ whole conversations run against the real stack in tests/test_conversations.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -317,3 +318,62 @@ def test_taking_the_complaint_back_for_another_request_starts_its_form() -> None
     asked = CallerTurn(intent="order_status", text="帮我查下订单到哪了", form="complaint_form",
                        requested_slot="surname")
     assert play(asked) == ["action_set_form_aside", "order_lookup_form", "<rules>"]
+
+
+OFFER = ("utter_repair_warranty", "utter_anything_else")
+
+
+@pytest.mark.parametrize("intent", ["affirm", "repair_warranty"])
+def test_accepting_the_offer_to_take_a_repair_down_starts_its_registration(intent: str) -> None:
+    turn = CallerTurn(intent=intent, text="好的，帮我登记一下", said=OFFER,
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+def test_without_an_offer_a_yes_to_anything_else_still_invites_the_request() -> None:
+    turn = CallerTurn(intent="affirm", text="好的",
+                      said=("utter_order_status", "utter_anything_else"),
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["utter_go_ahead", LISTEN]
+
+
+def test_no_more_after_the_offer_declines_it() -> None:
+    turn = CallerTurn(intent="deny", text="不用了", said=OFFER,
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["utter_ask_satisfaction", LISTEN]
+
+
+def test_a_repair_without_the_order_number_is_taken_down_instead_of_a_dead_end() -> None:
+    turn = CallerTurn(intent="skip", text="我没有订单号", form="order_lookup_form",
+                      requested_slot="order_number", topic="repair_warranty")
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+def test_an_order_question_without_the_number_is_still_explained_by_the_form() -> None:
+    turn = CallerTurn(intent="skip", text="我没有订单号", form="order_lookup_form",
+                      requested_slot="order_number", topic="order_status")
+    assert play(turn) == ["<rules>"]
+
+
+@pytest.mark.parametrize("form", [None, "order_lookup_form"])
+def test_an_unsure_personal_call_is_not_understood_rather_than_the_end(form: str | None) -> None:
+    requested = "order_number" if form else None
+    unsure = CallerTurn(intent="personal_call", text="我没有订单号，是在你们门店买的",
+                        confidence=0.32, form=form, requested_slot=requested)
+    assert "action_end_conversation" not in play(unsure)
+    sure = replace(unsure, text="我找一下你们的李明", confidence=0.93)
+    assert play(sure)[-3:-1] == ["utter_personal_call", "action_end_conversation"]
+
+
+def test_asking_to_book_the_visit_after_the_installation_offer_takes_it_down() -> None:
+    turn = CallerTurn(intent="appointment", text="那帮我预约一下",
+                      said=("utter_installation", "utter_anything_else"),
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+@pytest.mark.parametrize("text", ["嗯", "有", "好的"])
+def test_a_bare_yes_after_the_offer_answers_anything_else(text: str) -> None:
+    turn = CallerTurn(intent="affirm", text=text, said=OFFER,
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["utter_go_ahead", LISTEN]

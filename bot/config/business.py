@@ -3,25 +3,53 @@ backend and/or a domain response."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from bot.config.errors import ConfigError
 from bot.config.parse import mapping
 
 
 @dataclass(frozen=True)
+class Registration:
+    """A request the answer offers to take down (`需要报修的话我可以为您登记`): accepted, or
+    asked for without an order number, it becomes a ticket of the complaint form in
+    `category`, introduced by `line`."""
+
+    category: str
+    line: str
+    # The caller's request is the description unless it has to say what is wrong (a
+    # repair: `我的洗衣机还在保修期吗` is no fault) and does not.
+    needs_fault: bool = False
+
+
+@dataclass(frozen=True)
 class BusinessIntent:
     response: str
     lookup: str = ""  # a query of the business backend (bot/backend): order, refund, warranty
+    registers: Optional[Registration] = None
 
 
-def parse_business_intents(raw: Mapping[str, Any]) -> dict[str, BusinessIntent]:
+def parse_business_intents(raw: Mapping[str, Any],
+                           categories: Iterable[str] = ()) -> dict[str, BusinessIntent]:
+    known = set(categories)
     intents = {}
     for name, spec in raw.items():
         spec = mapping(spec, f"business_intents.{name}")
         if not spec.get("response"):
             raise ConfigError(f"hotline.yml: business_intents.{name} needs a response")
-        intents[str(name)] = BusinessIntent(str(spec["response"]), str(spec.get("lookup") or ""))
+        intents[str(name)] = BusinessIntent(str(spec["response"]), str(spec.get("lookup") or ""),
+                                            _registration(name, spec.get("registers"), known))
     return intents
+
+
+def _registration(name: str, raw: Any, categories: set[str]) -> Optional[Registration]:
+    if raw is None:
+        return None
+    spec = mapping(raw, f"business_intents.{name}.registers")
+    category, line = str(spec.get("category") or ""), str(spec.get("line") or "")
+    if not line or (categories and category not in categories):
+        raise ConfigError(f"hotline.yml: business_intents.{name}.registers needs a line and "
+                          "a category of complaint_categories")
+    return Registration(category, line, bool(spec.get("needs_fault", False)))

@@ -88,13 +88,15 @@ def parse_hotline_config(raw: Mapping[str, Any], where: str = "hotline.yml") -> 
 
     dialogue = section("dialogue")
     complaints = parse_complaints(raw)
-    business = parse_business_intents(section("business_intents"))
+    business = parse_business_intents(section("business_intents"), complaints.categories)
     topic_words = [word for words in complaints.category_words.values() for word in words]
     return HotlineConfig(
         company=parse_company(section("company"), where),
         dialogue=parse_dialogue(dialogue),
         repair=parse_repair(dialogue.get("repair") or {}, section("forms"), section("ladders"),
-                            business, topic_words),
+                            business, topic_words,
+                            offers={spec.response: name for name, spec in business.items()
+                                    if spec.registers}),
         webchat=parse_webchat(section("webchat")),
         business_hours=parse_business_hours(section("business_hours")),
         sla=parse_sla(section("sla")),

@@ -93,6 +93,19 @@ class RepairConfig:
     interrupting: frozenset[str] = frozenset()
     # What the channels report rather than the caller says (silence, hang-up …).
     channel_events: frozenset[str] = frozenset()
+    # An answer that offers to take its request down (business_intents.<intent>.registers)
+    # -> that request: a yes right after it starts the registration.
+    offers: Mapping[str, str] = field(default_factory=dict)
+    # What accepts such an offer besides the request itself (`好的`, `那帮我预约一下`).
+    takes_offer: frozenset[str] = frozenset()
+    # The NLU's confidence a caller's ending (a personal call) needs to end the session;
+    # below it, the message is not understood.
+    ending_confidence: float = 0.0
+
+    @property
+    def registers(self) -> frozenset[str]:
+        """The requests taken down as a ticket (repair, installation)."""
+        return frozenset(self.offers.values())
 
     def ladder_for(self, intent: str) -> Ladder | None:
         return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
@@ -144,6 +157,7 @@ def parse_repair(
     ladders: Mapping[str, Any],
     business_intents: Iterable[str],
     topic_words: Iterable[str],
+    offers: Mapping[str, str] | None = None,
 ) -> RepairConfig:
     """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
     category words (what counts as a digression, and as talk about the topic)."""
@@ -182,7 +196,16 @@ def parse_repair(
         endings={str(k): str(v) for k, v in (raw.get("endings") or {}).items()},
         interrupting=_names(raw, "interrupting", ("malicious",)),
         channel_events=_names(raw, "channel_events", ("silence", "hangup")),
+        offers=dict(offers or {}),
+        takes_offer=_names(raw, "takes_offer", ("affirm",)),
+        ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
     )
+
+
+def _confidence(value: Any) -> float:
+    if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError("hotline.yml: dialogue.repair.ending_confidence must be 0 to 1")
+    return float(value)
 
 
 def _lines(raw: Any) -> dict[str, tuple[str, ...]]:

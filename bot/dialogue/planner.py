@@ -19,11 +19,11 @@ turn's start, so every step of one turn follows the same plan. Plans own:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
-from bot.language.replies import greets, retracts_complaint, skips
+from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
 from bot.language.states import shows_anger
 
 LISTEN = "action_listen"
@@ -35,6 +35,7 @@ CLOSE_FORM = "action_close_form"  # the caller leaves: keep what was said, say s
 KEEP_FORM = "action_keep_form"  # leave the form silently, keeping what was said
 SET_FORM_ASIDE = "action_set_form_aside"  # a digression comes first: remember the form
 RESUME_FORM = "action_resume_form"  # back to the form set aside, its question again
+REGISTER = "action_start_registration"  # a request taken down: the complaint form, preset
 FORM_NOMATCH = "form_nomatch"  # the ladder of answers a form could not read
 ANSWER_ACTIONS = frozenset({"action_answer_business", "action_ticket_status",
                             "action_create_ticket"})
@@ -65,6 +66,9 @@ class CallerTurn:
     refused_slot: str | None = None  # a required question the caller declined before
     last_form: str | None = None  # the form that ran last in this session
     also_asks: str | None = None  # a request the NLU reads close behind the intent
+    confidence: float = 1.0  # how sure the NLU is of `intent`
+    said: tuple[str, ...] = ()  # the responses said since the caller's message before
+    topic: str | None = None  # the request a lookup form was asking for
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
 def _plan(
     turn: CallerTurn, progress: TurnProgress, config: RepairConfig
 ) -> list[PlanItem] | None:
+    if turn.intent in config.endings and turn.confidence < config.ending_confidence:
+        # Too unsure to end the call on (a personal call at 0.32): not understood.
+        turn = replace(turn, intent=config.nomatch_intent)
     if turn.form:
         return _in_form(turn, progress, config)
     return _outside_form(turn, progress, config)
@@ -176,6 +183,13 @@ def _outside_form(
         # Whatever the answer, it is read for a score; a score is thanked; then goodbye.
         thanks = ["utter_thanks_for_rating"] if progress.slot("survey_answer") == "rated" else []
         return ["action_store_satisfaction", *thanks, "utter_closing", END]
+    offered = next((config.offers[said] for said in turn.said if said in config.offers), None)
+    if offered and (intent == offered or (
+            intent in config.takes_offer
+            and (intent not in config.go_ahead or takes_up_offer(turn.text)))):
+        # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
+        # bare `嗯` answers the "anything else?" after the offer).
+        return _register(config)
     if turn.last_response in config.anything_else_prompts:
         if intent in config.no_more:
             return [config.survey_prompt, LISTEN] if turn.served else ["utter_closing", END]
@@ -207,6 +221,11 @@ def _outside_form(
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
+def _register(config: RepairConfig) -> list[PlanItem]:
+    form = config.form_for_intent(config.complaint)
+    return [REGISTER, form] if form else [REGISTER, LISTEN]
+
+
 def _names_a_problem(text: str, config: RepairConfig) -> bool:
     return any(word in text for word in config.topic_words)
 
@@ -228,6 +247,11 @@ def _in_form(
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
         # request it was mistaken for begins (it reads the message for its answers).
         return [CANCEL_FORM, switch]
+    if (turn.topic in config.registers and spec and not spec.files_ticket
+            and turn.requested_slot and intent_declines(intent, turn.text, config)):
+        # A repair without the order number the lookup asks for (`我没有订单号`,
+        # `门店买的`): no dead end, it is taken down with an address instead.
+        return _register(config)
     if intent in config.cancel or _refuses_again(turn, spec, config):
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
     if intent in config.human:

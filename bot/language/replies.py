@@ -15,6 +15,9 @@ _SKIP = re.compile(
     r"不知道|不清楚|不记得|记不(?:清|得|住)|忘(?:了|记)|找不(?:到|着)|没(?:有|留|记)(?:了|啊|呀|的)?$"
     r"|^没(?:有|留|记)|不方便|不想(?:说|留|告诉|给)|不愿意|不好说|跳过|不用(?:填|留|说)|没法(?:说|提供)"
     r"|保密|手边没有|手头没有|暂时没有|说不上来|^不(?:留|给|说|告诉)(?:了|吧)?$"
+    # no order number: none at all, or bought where none is given
+    r"|没(?:有)?(?:订单|单号)|(?:^|[,，。\s])(?:我)?(?:是)?(?:在)?(?:你们)?(?:的)?"
+    r"(?:门店|线下|实体店|店里|商场|超市)里?买的[吧啊呀呢的。.!！]*$"
 )
 # "That was wrong, it is …": the caller corrects an earlier answer.
 _CORRECTION = re.compile(
@@ -69,6 +72,16 @@ def denies(text: str) -> bool:
 def only_asks_to_complain(text: str) -> bool:
     """`我要投诉`: the caller asks to complain without saying what happened."""
     return bool(_BARE_COMPLAINT.match(text))
+
+
+# "Yes, take it down": a yes that names the offer (`好的，帮我登记一下`, `需要`), not a bare
+# `嗯`, which answers the "anything else?" asked after it.
+_TAKES_OFFER = re.compile(r"登记|预约|报修|安排|上门|派人|派个人|需要|要的|麻烦你|麻烦您")
+
+
+def takes_up_offer(text: str) -> bool:
+    """The caller's yes is to the offer to take the request down (`好的，帮我登记一下`)."""
+    return bool(_TAKES_OFFER.search(text))
 
 
 def retracts_complaint(text: str) -> bool:
