@@ -308,3 +308,26 @@ def test_a_message_with_nothing_known_gets_no_confidence(storage: LocalModelStor
     assert unknown.get("intent")["confidence"] == 0.0  # the priors alone decide nothing
     assert known.get("intent")["confidence"] > 0.5
     assert gibberish.get("intent")["confidence"] == 0.0
+
+
+def test_editing_a_lexicon_or_a_rule_changes_the_components_training_fingerprint(
+        tmp_path: Path) -> None:
+    """Rasa reuses a component's cached training output while its config is unchanged;
+    the language rules and word lists are part of the fingerprint of the components that
+    apply them, so an edited lexicon retrains the classifier behind them."""
+    import shutil
+
+    from bot.language.fingerprint import PACKAGE, language_fingerprint
+    from rasa_extensions.nlu.extractor import HotlineEntityExtractor
+    from rasa_extensions.nlu.lexicon_featurizer import HotlineLexiconFeaturizer
+    from rasa_extensions.nlu.normalizer import HotlineTextNormalizer
+
+    copy = tmp_path / "language"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = language_fingerprint(copy)
+    assert language_fingerprint(copy) == before  # stable
+    with (copy / "lexicons" / "negative.txt").open("a", encoding="utf-8") as handle:
+        handle.write("新加的词\n")
+    assert language_fingerprint.__wrapped__(copy) != before
+    for component in (HotlineTextNormalizer, HotlineLexiconFeaturizer, HotlineEntityExtractor):
+        assert component.fingerprint_addon({}) == language_fingerprint(PACKAGE)

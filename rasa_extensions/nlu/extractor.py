@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -24,6 +24,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language.fingerprint import language_fingerprint
 from bot.language.lookups import LookupMatcher
 from bot.language.numbers import NumberRules, find_numbers
 from bot.language.patterns import FINDERS
@@ -38,6 +39,11 @@ LOOKUPS_FILE = "lookups.json"
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Numbers via spaCy, spoken-Chinese patterns, and data lookup tables."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        # its rules and word lists (bot/language) are part of what it computes
+        return language_fingerprint()
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

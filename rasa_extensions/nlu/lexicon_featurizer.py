@@ -6,7 +6,7 @@ Adds a sequence feature per token and a sentence feature (see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,12 +19,18 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language.fingerprint import language_fingerprint
 from bot.language.lexicon import default_lexicon
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class HotlineLexiconFeaturizer(DenseFeaturizer, GraphComponent):
     """Sentence and token features from the hand-written lexicons."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        # its rules and word lists (bot/language) are part of what it computes
+        return language_fingerprint()
 
     @classmethod
     def required_components(cls) -> list[type]:

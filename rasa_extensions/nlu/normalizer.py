@@ -10,7 +10,7 @@ Entity annotations of training examples are moved onto the normalised text.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -20,6 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language.fingerprint import language_fingerprint
 from bot.language.text import AlignedText, NormalizeOptions, normalize
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,11 @@ CALLER_SLASH = "／"  # a caller's leading slash, as the channels pass it (chann
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class HotlineTextNormalizer(GraphComponent):
     """Traditional→Simplified, full→half width, spoken digits, whitespace, fillers."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> Optional[str]:
+        # its rules and word lists (bot/language) are part of what it computes
+        return language_fingerprint()
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
