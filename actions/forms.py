@@ -44,7 +44,14 @@ from bot.language.numbers import (
     phone_candidate,
 )
 from bot.language.patterns import names_a_place
-from bot.language.replies import confirms, corrects, denies, only_asks_to_complain, skips
+from bot.language.replies import (
+    confirms,
+    corrects,
+    denies,
+    meant_value,
+    only_asks_to_complain,
+    skips,
+)
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
 from bot.language.timeslots import ANY_TIME, parse_time_slot
@@ -75,11 +82,18 @@ class CallerMessage:
     @classmethod
     def of(cls, tracker: Tracker) -> CallerMessage:
         text = normalize_text(latest_text(tracker))
-        entities: dict[str, str] = {}
+        found: dict[str, list[tuple[tuple[int, int], str]]] = {}
         for entity in (tracker.latest_message or {}).get("entities") or []:
             name, value = entity.get("entity"), entity.get("value")
-            if name and value is not None and name not in entities:
-                entities[str(name)] = str(value)
+            if name and value is not None:
+                span = (int(entity.get("start") or 0), int(entity.get("end") or 0))
+                found.setdefault(str(name), []).append((span, str(value)))
+        said = latest_text(tracker)
+        entities: dict[str, str] = {}
+        for name, values in found.items():
+            # `我姓张，哦不对，姓章`: the value the caller settles on
+            values.sort(key=lambda item: item[0])
+            entities[name] = values[meant_value(said, [span for span, _ in values])][1]
         return cls(text=text, digits=digit_view(text), intent=latest_intent(tracker) or "",
                    entities=entities)
 

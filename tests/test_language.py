@@ -19,7 +19,13 @@ from bot.language.numbers import (
     ticket_number_in,
 )
 from bot.language.ratings import bare_score, find_rating
-from bot.language.replies import only_asks_to_complain, retracts_complaint
+from bot.language.replies import (
+    meant_value,
+    only_asks_to_complain,
+    retracts_complaint,
+    skips,
+    takes_up_offer,
+)
 
 
 @pytest.mark.parametrize(("text", "surname"), [
@@ -105,3 +111,32 @@ def test_a_promised_time_is_never_later_than_the_deadline(start: datetime, minut
 ])
 def test_taking_back_a_complaint(text: str, expected: bool) -> None:
     assert retracts_complaint(text) is expected
+
+
+@pytest.mark.parametrize("text, spans, meant", [
+    ("我姓张，哦不对，姓章", [(2, 3), (9, 10)], 1),
+    ("电话13812345678，不对，是13912345678", [(2, 13), (17, 28)], 1),
+    ("我姓王不是汪", [(2, 3), (5, 6)], 0),
+    ("我姓王，不是汪", [(2, 3), (6, 7)], 0),
+    ("张先生和李女士都可以联系", [(0, 1), (4, 5)], 0),
+    ("我姓李", [(2, 3)], 0),
+])
+def test_the_value_a_caller_settles_on_in_one_breath(
+        text: str, spans: list[tuple[int, int]], meant: int) -> None:
+    assert meant_value(text, spans) == meant
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("我没有订单号，是在你们门店买的", True), ("门店买的", True), ("真没有，门店买的", True),
+    ("在门店买的洗衣机坏了", False), ("订单号是20261101001", False),
+])
+def test_no_order_number_is_a_skip(text: str, expected: bool) -> None:
+    assert skips(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("好的，帮我登记一下", True), ("需要", True), ("那就派人来吧", True),
+    ("嗯", False), ("有", False), ("好的", False),
+])
+def test_a_yes_that_takes_up_the_offer_to_register(text: str, expected: bool) -> None:
+    assert takes_up_offer(text) is expected

@@ -60,6 +60,27 @@ def corrects(text: str) -> bool:
     return bool(_CORRECTION.search(text))
 
 
+# Between two values of one kind: the later one replaces the earlier (`我姓张，哦不对，姓章`,
+# `13812345678，不对，是139…`), unless the earlier is affirmed against it (`王不是汪`).
+_REPLACED_BY_NEXT = re.compile(
+    r"不对|说错|错了|搞错|记错|改成|改为|更正|应该是|哦不|不不|^[,，。\s]*不[,，]")
+_KEPT_AGAINST_NEXT = re.compile(r"^[,，\s]*(?:不是|而不是|不姓)[,，\s]*$")
+
+
+def meant_value(text: str, spans: list[tuple[int, int]]) -> int:
+    """Which of several values of one kind in a message the caller means (their
+    `(start, end)` spans, in order): the first, unless a correction between two values
+    says the later one replaces it."""
+    chosen = 0
+    for index in range(1, len(spans)):
+        between = text[spans[index - 1][1]:spans[index][0]]
+        if _KEPT_AGAINST_NEXT.search(between):
+            continue
+        if _REPLACED_BY_NEXT.search(between):
+            chosen = index
+    return chosen
+
+
 def confirms(text: str) -> bool:
     """A yes to a read-back, in the caller's words."""
     return bool(_CONFIRM.match(text.strip())) and not denies(text)
