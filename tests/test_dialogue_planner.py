@@ -377,3 +377,11 @@ def test_a_bare_yes_after_the_offer_answers_anything_else(text: str) -> None:
     turn = CallerTurn(intent="affirm", text=text, said=OFFER,
                       last_response="utter_anything_else", served=True)
     assert play(turn) == ["utter_go_ahead", LISTEN]
+
+
+def test_praise_then_a_problem_thanks_and_takes_the_problem_down() -> None:
+    turn = CallerTurn(intent="praise", text="客服小姐姐很耐心,不过洗衣机还是漏水")
+    assert play(turn) == ["utter_praise_thanks", "action_record_praise",
+                          "utter_complaint_apology", "complaint_form", "<rules>"]
+    plain = CallerTurn(intent="praise", text="虽然有点贵,但是质量很好")
+    assert "complaint_form" not in play(plain)

@@ -24,7 +24,7 @@ from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
 from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
-from bot.language.states import shows_anger
+from bot.language.states import praise_then_problem, shows_anger
 
 LISTEN = "action_listen"
 END = "action_end_conversation"
@@ -46,6 +46,8 @@ REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's messa
 OPENED_ON_CONNECT = "opened_on_connect"
 # The complaint procedure's start (data/rules/complaint.yml), after a calming line.
 COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
+# A problem named after praise: the apology and the form (the praise is thanked first).
+PROBLEM_AFTER_PRAISE = ("utter_complaint_apology", "complaint_form")
 # Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
 LINE_TOKENS = {"end": END, "handoff": HANDOFF}
 
@@ -206,6 +208,9 @@ def _outside_form(
         return [config.chitchat[intent], follow, LISTEN]
     if intent in config.endings:
         return [config.endings[intent], END]
+    if intent == config.praise and praise_then_problem(turn.text):
+        # `师傅很耐心,不过洗衣机还是漏水`: the praise is thanked, the problem taken down.
+        return ["utter_praise_thanks", "action_record_praise", *PROBLEM_AFTER_PRAISE]
     if intent == config.complaint and (turn.caller_state == config.angry
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.

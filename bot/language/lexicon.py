@@ -172,23 +172,39 @@ class Lexicon:
                 kinds.add("threat")
         return tuple(k for k in EVIDENCE_KINDS if k in kinds)
 
+    def _tail_balance(self, text: str, hits: Sequence[Hit], good: Sequence[int],
+                      bad: Sequence[int]) -> tuple[int, int]:
+        """Positive and negative evidence after the last contrast (`…,但是太贵`)."""
+        tail_start = max((m.end() for m in self._contrast.finditer(text)), default=len(text))
+        positive = (sum(1 for h in hits if h.start >= tail_start and h.category == "positive")
+                    + sum(1 for start in good if start >= tail_start))
+        negative = (sum(1 for h in hits if h.start >= tail_start and h.category == "negative")
+                    + sum(1 for start in bad if start >= tail_start))
+        return positive, negative
+
+    def turns_negative(self, text: str) -> bool:
+        """Praise, then a problem after a contrast (`师傅很耐心,不过洗衣机还是漏水`)."""
+        hits = self.scan(text)
+        good = [m.start() for m in self._good_fact.finditer(text)]
+        bad = [m.start() for m in self._bad_fact.finditer(text)]
+        tail_positive, tail_negative = self._tail_balance(text, hits, good, bad)
+        positive = sum(1 for h in hits if h.category == "positive") + len(good)
+        return positive > tail_positive and tail_negative > tail_positive
+
     def sentence_features(self, text: str, hits: Sequence[Hit] | None = None) -> np.ndarray:
         hits = self.scan(text) if hits is None else hits
         count = {c: sum(1 for h in hits if h.category == c) for c in CATEGORIES}
         mild = sum(1 for h in hits if h.category == "abuse" and h.word in self._mild)
         you = len(_SECOND_PERSON.findall(text))
-        tail_start = max((m.end() for m in self._contrast.finditer(text)), default=len(text))
-        tail = [h for h in hits if h.start >= tail_start]
         good = [m.start() for m in self._good_fact.finditer(text)]
         bad = [m.start() for m in self._bad_fact.finditer(text)]
         # a fact counts as a sentiment word in the balance, but not as a lexicon hit
         positive = count["positive"] + len(good)
         negative = count["negative"] + len(bad)
+        tail_positive, tail_negative = self._tail_balance(text, hits, good, bad)
         values = {
-            "tail_positive": (sum(1 for h in tail if h.category == "positive")
-                              + sum(1 for start in good if start >= tail_start)),
-            "tail_negative": (sum(1 for h in tail if h.category == "negative")
-                              + sum(1 for start in bad if start >= tail_start)),
+            "tail_positive": tail_positive,
+            "tail_negative": tail_negative,
             "expectation": len(self._expectation.findall(text)),
             "positive": count["positive"], "negative": count["negative"],
             "positive_wins": float(positive > negative),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language.lexicon import default_lexicon
+
 _ANGER = re.compile(
     r"气死|气人|气炸|火大|一肚子火|受够|忍无可忍|太过分|欺人太甚|欺负人|坑人|骗子|垃圾|"
     r"他妈|特么|tmd|什么破|破东西|破玩意|搞什么|到底(?:还)?(?:要|想|怎么)|"
@@ -21,3 +23,9 @@ _ANGER = re.compile(
 def shows_anger(text: str) -> bool:
     """The words carry unmistakable anger (`气死我了`, `他妈的`, `都第三次了`)."""
     return bool(_ANGER.search(text.lower()))
+
+
+def praise_then_problem(text: str) -> bool:
+    """Praise, then the problem after a contrast (`师傅很耐心,不过洗衣机还是漏水`): the
+    caller is glad of someone and still has something to be handled."""
+    return default_lexicon().turns_negative(text)
