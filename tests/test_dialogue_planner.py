@@ -385,3 +385,10 @@ def test_praise_then_a_problem_thanks_and_takes_the_problem_down() -> None:
                           "utter_complaint_apology", "complaint_form", "<rules>"]
     plain = CallerTurn(intent="praise", text="虽然有点贵,但是质量很好")
     assert "complaint_form" not in play(plain)
+
+
+def test_a_personal_call_that_asks_for_nobody_does_not_end_the_call() -> None:
+    turn = CallerTurn(intent="personal_call", text="我先问一下，你们周末上班吗", confidence=0.90)
+    assert "action_end_conversation" not in play(turn)
+    for text in ("请问韩梅梅今天上班吗", "我找我老婆,她在你们那上班", "帮我叫一下小陈"):
+        assert "utter_personal_call" in play(replace(turn, text=text))

@@ -140,3 +140,19 @@ def test_no_order_number_is_a_skip(text: str, expected: bool) -> None:
 ])
 def test_a_yes_that_takes_up_the_offer_to_register(text: str, expected: bool) -> None:
     assert takes_up_offer(text) is expected
+
+
+def test_a_personal_call_asks_for_someone_and_every_training_example_does() -> None:
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+    from bot.language.patterns import asks_for_someone
+    from bot.language.text.normalize import normalize_text
+
+    data = yaml.safe_load((PROJECT_ROOT / "data/nlu/conversation.yml").read_text("utf-8"))
+    examples = [line[2:] for item in data["nlu"] if item.get("intent") == "personal_call"
+                for line in item["examples"].splitlines() if line.startswith("- ")]
+    assert examples and all(asks_for_someone(normalize_text(text)) for text in examples)
+    for text in ("我先问一下，你们周末上班吗", "等等，我先问一下，你们几点下班",
+                 "我没有订单号，是在你们门店买的", "你们今天上班吗"):
+        assert not asks_for_someone(text)

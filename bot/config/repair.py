@@ -101,6 +101,8 @@ class RepairConfig:
     # The NLU's confidence a caller's ending (a personal call) needs to end the session;
     # below it, the message is not understood.
     ending_confidence: float = 0.0
+    # Endings that need the caller's words to ask for someone (`我找一下刘芳`).
+    endings_for_someone: frozenset[str] = frozenset()
 
     @property
     def registers(self) -> frozenset[str]:
@@ -199,6 +201,7 @@ def parse_repair(
         offers=dict(offers or {}),
         takes_offer=_names(raw, "takes_offer", ("affirm",)),
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
+        endings_for_someone=_names(raw, "endings_for_someone"),
     )
 
 

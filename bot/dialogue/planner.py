@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
+from bot.language.patterns import asks_for_someone
 from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
 from bot.language.states import praise_then_problem, shows_anger
 
@@ -132,12 +133,19 @@ def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
 def _plan(
     turn: CallerTurn, progress: TurnProgress, config: RepairConfig
 ) -> list[PlanItem] | None:
-    if turn.intent in config.endings and turn.confidence < config.ending_confidence:
-        # Too unsure to end the call on (a personal call at 0.32): not understood.
+    if turn.intent in config.endings and not _sure_ending(turn, config):
+        # Too unsure to end the call on (a personal call at 0.32, or one that asks for
+        # nobody): not understood.
         turn = replace(turn, intent=config.nomatch_intent)
     if turn.form:
         return _in_form(turn, progress, config)
     return _outside_form(turn, progress, config)
+
+
+def _sure_ending(turn: CallerTurn, config: RepairConfig) -> bool:
+    if turn.confidence < config.ending_confidence:
+        return False
+    return turn.intent not in config.endings_for_someone or asks_for_someone(turn.text)
 
 
 def _back_to(form: str) -> list[PlanItem]:

@@ -70,6 +70,25 @@ _STAFF_PATTERNS = (
 )
 
 
+# Someone a caller asks for by name or by who they are to them (a personal call).
+_KIN = re.compile(r"老婆|老公|爱人|媳妇|丈夫|妻子|儿子|女儿|闺女|家属|家里人|男朋友|女朋友|对象"
+                  r"|朋友|同学|亲戚|[妈爸]")
+_SOMEONE_THERE = re.compile(rf"({_NAME})(?:今天|现在|还)?(?:在吗|在不在|在没在|上班吗|上班没"
+                            r"|有没有上班|听电话|接电话|回个电话)")
+_SOMEONE_ASKED = re.compile(rf"(?:找|转|喊|叫|请)(?:一下|下)?(?:你们|您们)?"
+                            rf"(?:[^,，。！？!?]{{1,4}}的)?(?:那个|一个|个)?(?:叫)?({_NAME})")
+_NOT_A_NAME = re.compile(r"^(?:周[末一二三四五六日天]|星期|礼拜|今|明|后天|上午|下午|晚上|早上)")
+
+
+def asks_for_someone(text: str) -> bool:
+    """The caller asks for a person (`我找一下刘芳`, `请问韩梅梅今天上班吗`, `我找我老婆`),
+    not for the company (`你们周末上班吗`, `我先问一下，你们几点下班`)."""
+    if find_staff_name(text) or _KIN.search(text):
+        return True
+    return any(not _NOT_A_NAME.match(match.group(1))
+               for pattern in (_SOMEONE_THERE, _SOMEONE_ASKED) for match in pattern.finditer(text))
+
+
 def find_staff_name(text: str) -> list[EntitySpan]:
     spans = []
     for pattern in _STAFF_PATTERNS:
