@@ -28,16 +28,37 @@ ORDER_SLOT = "order_number"
 
 
 def registered_request(tracker: Tracker) -> tuple[Optional[str], Optional[Registration]]:
-    """The request being taken down: the lookup's, else the latest one this session that
-    registers (`那帮我预约一下` after the installation answer is no request of its own)."""
-    intents = hotline_config().business_intents
+    """The request being taken down: the lookup's, else the one the last answer offered
+    (`那帮我预约一下` after the installation answer is the installation), else the latest
+    one asked this session that registers."""
+    config = hotline_config()
     lookup = tracker.get_slot(TOPIC_SLOT) if tracker.active_loop_name else None
+    offered = [config.repair.offers.get(said) for said in said_before_the_caller(tracker)]
     asked = reversed(conversation_of(tracker).user_intents_this_session())
-    for topic in (lookup, *asked):
-        spec = intents.get(topic or "")
+    for topic in (lookup, *offered, *asked):
+        spec = config.business_intents.get(topic or "")
         if spec and spec.registers:
             return topic, spec.registers
     return None, None
+
+
+def said_before_the_caller(tracker: Tracker) -> list[str]:
+    """The responses said between the caller's last two messages, latest first."""
+    said: list[str] = []
+    users = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users += 1
+            if users == 2:
+                break
+        elif kind == "bot" and users == 1:
+            response = (event.get("metadata") or {}).get("utter_action")
+            if response:
+                said.append(str(response))
+        elif kind in ("session_started", "restart"):
+            break
+    return said
 
 
 def order_looked_up(tracker: Tracker) -> Optional[str]:

@@ -349,7 +349,7 @@ def test_a_repair_without_the_order_number_is_taken_down_instead_of_a_dead_end()
     assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
 
 
-def test_an_order_question_without_the_number_is_still_explained_by_the_form() -> None:
+def test_an_order_question_without_the_number_is_first_explained_by_the_form() -> None:
     turn = CallerTurn(intent="skip", text="我没有订单号", form="order_lookup_form",
                       requested_slot="order_number", topic="order_status")
     assert play(turn) == ["<rules>"]
@@ -392,3 +392,28 @@ def test_a_personal_call_that_asks_for_nobody_does_not_end_the_call() -> None:
     assert "action_end_conversation" not in play(turn)
     for text in ("请问韩梅梅今天上班吗", "我找我老婆,她在你们那上班", "帮我叫一下小陈"):
         assert "utter_personal_call" in play(replace(turn, text=text))
+
+
+def test_a_refund_question_without_the_number_is_explained_then_taken_down() -> None:
+    first = CallerTurn(intent="skip", text="订单号找不到了", form="order_lookup_form",
+                       requested_slot="order_number", topic="refund_status")
+    assert play(first) == ["<rules>"]  # the form says where to find it
+    again = replace(first, text="真的找不到了", refused_slot="order_number")
+    assert play(again) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+def test_asking_for_an_appointment_takes_it_down_at_once() -> None:
+    turn = CallerTurn(intent="appointment", text="我想预约明天上门安装")
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+@pytest.mark.parametrize("intent, text, takes", [
+    ("ask_ticket_status", "好的，帮我登记一下退货", True),
+    ("deny", "不需要了", False), ("cancel", "不用登记了", False), ("thank", "谢谢，不用了", False),
+])
+def test_a_yes_naming_the_offer_takes_it_whatever_the_reading(
+        intent: str, text: str, takes: bool) -> None:
+    turn = CallerTurn(intent=intent, text=text,
+                      said=("utter_return_exchange", "utter_anything_else"),
+                      last_response="utter_anything_else", served=True)
+    assert (play(turn)[0] == "action_start_registration") is takes

@@ -12,6 +12,7 @@ AFTERNOON = datetime(2026, 12, 2, 16, 10, tzinfo=BEIJING)  # a Wednesday
 
 def test_a_part_of_the_day_still_going_on_means_now() -> None:
     assert parse_time_slot("下午", AFTERNOON) == AFTERNOON
+    assert parse_time_slot("今天下午", AFTERNOON) == AFTERNOON  # the rest of it
 
 
 def test_a_part_of_the_day_already_over_means_tomorrow() -> None:

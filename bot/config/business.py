@@ -22,6 +22,14 @@ class Registration:
     # The caller's request is the description unless it has to say what is wrong (a
     # repair: `我的洗衣机还在保修期吗` is no fault) and does not.
     needs_fault: bool = False
+    # The answer that offers it (the request's `response` with `offered: true`): a yes
+    # right after it takes it down.
+    offered_by: str = ""
+    # The lookup needs the order number: a caller without one is told where to find it
+    # first, and taken down on a second refusal (a repair is taken down at once).
+    order_needed: bool = False
+    # Asking is enough: the request is taken down at once (`我想预约上门安装`).
+    at_once: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,15 @@ def parse_business_intents(raw: Mapping[str, Any],
         spec = mapping(spec, f"business_intents.{name}")
         if not spec.get("response"):
             raise ConfigError(f"hotline.yml: business_intents.{name} needs a response")
-        intents[str(name)] = BusinessIntent(str(spec["response"]), str(spec.get("lookup") or ""),
-                                            _registration(name, spec.get("registers"), known))
+        response = str(spec["response"])
+        intents[str(name)] = BusinessIntent(
+            response, str(spec.get("lookup") or ""),
+            _registration(name, spec.get("registers"), known, response))
     return intents
 
 
-def _registration(name: str, raw: Any, categories: set[str]) -> Optional[Registration]:
+def _registration(name: str, raw: Any, categories: set[str],
+                  response: str) -> Optional[Registration]:
     if raw is None:
         return None
     spec = mapping(raw, f"business_intents.{name}.registers")
@@ -52,4 +63,6 @@ def _registration(name: str, raw: Any, categories: set[str]) -> Optional[Registr
     if not line or (categories and category not in categories):
         raise ConfigError(f"hotline.yml: business_intents.{name}.registers needs a line and "
                           "a category of complaint_categories")
-    return Registration(category, line, bool(spec.get("needs_fault", False)))
+    return Registration(category, line, bool(spec.get("needs_fault", False)),
+                        response if spec.get("offered", False) else "",
+                        bool(spec.get("order_needed", False)), bool(spec.get("at_once", False)))

@@ -95,8 +95,8 @@ def parse_hotline_config(raw: Mapping[str, Any], where: str = "hotline.yml") -> 
         dialogue=parse_dialogue(dialogue),
         repair=parse_repair(dialogue.get("repair") or {}, section("forms"), section("ladders"),
                             business, topic_words,
-                            offers={spec.response: name for name, spec in business.items()
-                                    if spec.registers}),
+                            registrations={name: spec.registers for name, spec in business.items()
+                                           if spec.registers}),
         webchat=parse_webchat(section("webchat")),
         business_hours=parse_business_hours(section("business_hours")),
         sla=parse_sla(section("sla")),

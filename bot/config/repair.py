@@ -93,9 +93,14 @@ class RepairConfig:
     interrupting: frozenset[str] = frozenset()
     # What the channels report rather than the caller says (silence, hang-up …).
     channel_events: frozenset[str] = frozenset()
-    # An answer that offers to take its request down (business_intents.<intent>.registers)
-    # -> that request: a yes right after it starts the registration.
+    # An answer that offers to take its request down (business_intents.<intent>.registers
+    # with `offered`) -> that request: a yes right after it starts the registration.
     offers: Mapping[str, str] = field(default_factory=dict)
+    # Requests taken down when the caller has no order number for their lookup: at the
+    # first refusal, or (`order_needed`) at the second, after where to find it.
+    registers: frozenset[str] = frozenset()
+    registers_after_explaining: frozenset[str] = frozenset()
+    registers_at_once: frozenset[str] = frozenset()
     # What accepts such an offer besides the request itself (`好的`, `那帮我预约一下`).
     takes_offer: frozenset[str] = frozenset()
     # The NLU's confidence a caller's ending (a personal call) needs to end the session;
@@ -104,10 +109,6 @@ class RepairConfig:
     # Endings that need the caller's words to ask for someone (`我找一下刘芳`).
     endings_for_someone: frozenset[str] = frozenset()
 
-    @property
-    def registers(self) -> frozenset[str]:
-        """The requests taken down as a ticket (repair, installation)."""
-        return frozenset(self.offers.values())
 
     def ladder_for(self, intent: str) -> Ladder | None:
         return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
@@ -159,12 +160,13 @@ def parse_repair(
     ladders: Mapping[str, Any],
     business_intents: Iterable[str],
     topic_words: Iterable[str],
-    offers: Mapping[str, str] | None = None,
+    registrations: Mapping[str, Any] | None = None,
 ) -> RepairConfig:
     """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
     category words (what counts as a digression, and as talk about the topic)."""
     raw = mapping(raw, "dialogue.repair")
     states = raw.get("states") or {}
+    registrations = dict(registrations or {})
     return RepairConfig(
         cancel=_names(raw, "cancel", ("cancel",)),
         goodbye=_names(raw, "goodbye", ("goodbye",)),
@@ -198,7 +200,13 @@ def parse_repair(
         endings={str(k): str(v) for k, v in (raw.get("endings") or {}).items()},
         interrupting=_names(raw, "interrupting", ("malicious",)),
         channel_events=_names(raw, "channel_events", ("silence", "hangup")),
-        offers=dict(offers or {}),
+        offers={spec.offered_by: name for name, spec in registrations.items()
+                if spec.offered_by},
+        registers=frozenset(registrations),
+        registers_after_explaining=frozenset(
+            name for name, spec in registrations.items() if spec.order_needed),
+        registers_at_once=frozenset(
+            name for name, spec in registrations.items() if spec.at_once),
         takes_offer=_names(raw, "takes_offer", ("affirm",)),
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
         endings_for_someone=_names(raw, "endings_for_someone"),

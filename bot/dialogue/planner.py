@@ -194,12 +194,12 @@ def _outside_form(
         thanks = ["utter_thanks_for_rating"] if progress.slot("survey_answer") == "rated" else []
         return ["action_store_satisfaction", *thanks, "utter_closing", END]
     offered = next((config.offers[said] for said in turn.said if said in config.offers), None)
-    if offered and (intent == offered or (
-            intent in config.takes_offer
-            and (intent not in config.go_ahead or takes_up_offer(turn.text)))):
+    if offered and _takes_the_offer(turn, offered, config):
         # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
         # bare `嗯` answers the "anything else?" after the offer).
         return _register(config)
+    if intent in config.registers_at_once:
+        return _register(config)  # `我想预约上门安装`: asking is enough
     if turn.last_response in config.anything_else_prompts:
         if intent in config.no_more:
             return [config.survey_prompt, LISTEN] if turn.served else ["utter_closing", END]
@@ -234,6 +234,17 @@ def _outside_form(
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
+def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bool:
+    """A yes to an answer's offer to take the request down: the request again, a yes that
+    names the offer (`好的，帮我登记一下退货`, whatever the NLU reads it as), or a request to
+    book it; not a bare `嗯`, which answers the "anything else?" asked after the offer."""
+    intent = turn.intent
+    if intent == offered or intent in config.takes_offer - config.go_ahead:
+        return True
+    leaves = config.no_more | config.control_intents | config.cancel
+    return intent not in leaves and takes_up_offer(turn.text)
+
+
 def _register(config: RepairConfig) -> list[PlanItem]:
     form = config.form_for_intent(config.complaint)
     return [REGISTER, form] if form else [REGISTER, LISTEN]
@@ -260,10 +271,10 @@ def _in_form(
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
         # request it was mistaken for begins (it reads the message for its answers).
         return [CANCEL_FORM, switch]
-    if (turn.topic in config.registers and spec and not spec.files_ticket
-            and turn.requested_slot and intent_declines(intent, turn.text, config)):
+    if _taken_down_without_the_number(turn, spec, config):
         # A repair without the order number the lookup asks for (`我没有订单号`,
-        # `门店买的`): no dead end, it is taken down with an address instead.
+        # `门店买的`), or a refund question after being told where to find it: no dead
+        # end, it is taken down instead (a person looks it up by phone and calls back).
         return _register(config)
     if intent in config.cancel or _refuses_again(turn, spec, config):
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
@@ -303,6 +314,16 @@ def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | Non
         return None
     other = config.form_for_intent(request) if request else None
     return other if other and other != form else None
+
+
+def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
+                                   config: RepairConfig) -> bool:
+    if (turn.topic not in config.registers or not spec or spec.files_ticket
+            or not turn.requested_slot or not intent_declines(turn.intent, turn.text, config)):
+        return False
+    if turn.topic in config.registers_after_explaining:
+        return turn.requested_slot == turn.refused_slot  # told where to find it already
+    return True
 
 
 def _refuses_again(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:

@@ -66,11 +66,11 @@ def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
         return None
     minute = 30 if match and match.group(2) == "半" else 0
     start = datetime.combine(day, time(start_hour, minute), tzinfo=now.tzinfo)
+    if (start < now and hour is None and part is not None and day == now.date()
+            and now < start + timedelta(hours=PART_HOURS)):
+        return now  # "(今天)下午" said at 16:00: the afternoon still going on
     if not day_said and start < now:
-        # "下午" said at 16:00: the afternoon still going on, or (once it is over, or for
-        # an hour gone by) the same time tomorrow.
-        if hour is None and part is not None and now < start + timedelta(hours=PART_HOURS):
-            return now
+        # "下午" once it is over, or an hour gone by: the same time tomorrow.
         return start + timedelta(days=1)
     return start
 
