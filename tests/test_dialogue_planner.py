@@ -417,3 +417,12 @@ def test_a_yes_naming_the_offer_takes_it_whatever_the_reading(
                       said=("utter_return_exchange", "utter_anything_else"),
                       last_response="utter_anything_else", served=True)
     assert (play(turn)[0] == "action_start_registration") is takes
+
+
+def test_a_status_question_that_disputes_the_status_is_a_complaint() -> None:
+    turn = CallerTurn(intent="order_status", text="我的快递显示签收了但是我没收到",
+                      also_asks="complaint")
+    assert play(turn)[:3] == ["utter_complaint_thanks", "utter_complaint_apology",
+                              "complaint_form"]
+    plain = replace(turn, text="我的快递到哪了", also_asks=None)
+    assert play(plain) == ["<rules>"]  # the lookup

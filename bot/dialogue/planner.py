@@ -219,6 +219,10 @@ def _outside_form(
     if intent == config.praise and praise_then_problem(turn.text):
         # `师傅很耐心,不过洗衣机还是漏水`: the praise is thanked, the problem taken down.
         return ["utter_praise_thanks", "action_record_praise", *PROBLEM_AFTER_PRAISE]
+    if _disputes_a_status(turn, config):
+        # `我的快递显示签收了但是我没收到`: read as a status question with a complaint close
+        # behind, and a problem named; the status would only repeat what the caller disputes.
+        return list(COMPLAINT_START)
     if intent == config.complaint and (turn.caller_state == config.angry
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
@@ -248,6 +252,12 @@ def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bo
 def _register(config: RepairConfig) -> list[PlanItem]:
     form = config.form_for_intent(config.complaint)
     return [REGISTER, form] if form else [REGISTER, LISTEN]
+
+
+def _disputes_a_status(turn: CallerTurn, config: RepairConfig) -> bool:
+    lookup = config.form(config.form_for_intent(turn.intent))
+    return (lookup is not None and not lookup.files_ticket and turn.also_asks == config.complaint
+            and _names_a_problem(turn.text, config))
 
 
 def _names_a_problem(text: str, config: RepairConfig) -> bool:
