@@ -133,6 +133,8 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         confidence=float(((user.parse_data or {}).get("intent") or {}).get("confidence") or 0),
         said=tuple(reversed(said)),
         topic=found.get(TOPIC_SLOT) if form else None,
+        values=frozenset(str(entity.get("entity")) for entity in
+                         (user.parse_data or {}).get("entities") or [] if entity.get("entity")),
     )
 
 

@@ -426,3 +426,26 @@ def test_a_status_question_that_disputes_the_status_is_a_complaint() -> None:
                               "complaint_form"]
     plain = replace(turn, text="我的快递到哪了", also_asks=None)
     assert play(plain) == ["<rules>"]  # the lookup
+
+
+def test_a_goodbye_reading_that_carries_the_number_is_an_answer() -> None:
+    turn = CallerTurn(intent="goodbye", text="找到了，20261101001", form="order_lookup_form",
+                      requested_slot="order_number")
+    assert play(turn) == ["<rules>"]
+    bye = replace(turn, text="算了，再见")
+    assert "action_end_conversation" in play(bye)
+
+
+def test_holding_on_in_a_form_is_answered_and_the_question_waits() -> None:
+    turn = CallerTurn(intent="hold_on", text="稍等一下，我找找订单号", form="order_lookup_form",
+                      requested_slot="order_number")
+    assert play(turn) == ["utter_take_your_time", "order_lookup_form", "<rules>"]
+
+
+def test_a_chat_reading_that_states_a_value_is_an_answer() -> None:
+    turn = CallerTurn(intent="hold_on", text="我姓林", form="complaint_form",
+                      requested_slot="surname", values=frozenset({"surname"}))
+    assert play(turn) == ["<rules>"]
+    hours = CallerTurn(intent="ask_business_hours", text="你们周末上班吗", form="complaint_form",
+                       requested_slot="surname", values=frozenset({"time_slot"}))
+    assert play(hours) == ["utter_business_hours", "complaint_form", "<rules>"]

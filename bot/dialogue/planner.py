@@ -18,6 +18,7 @@ turn's start, so every step of one turn follows the same plan. Plans own:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,7 @@ from bot.config.repair import FormSpec, RepairConfig
 from bot.language.patterns import asks_for_someone
 from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
 from bot.language.states import praise_then_problem, shows_anger
+from bot.language.text.digits import digit_view
 
 LISTEN = "action_listen"
 END = "action_end_conversation"
@@ -49,6 +51,7 @@ OPENED_ON_CONNECT = "opened_on_connect"
 COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
 # A problem named after praise: the apology and the form (the praise is thanked first).
 PROBLEM_AFTER_PRAISE = ("utter_complaint_apology", "complaint_form")
+_LONG_NUMBER = re.compile(r"\d{5,}")
 # Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
 LINE_TOKENS = {"end": END, "handoff": HANDOFF}
 
@@ -72,6 +75,7 @@ class CallerTurn:
     confidence: float = 1.0  # how sure the NLU is of `intent`
     said: tuple[str, ...] = ()  # the responses said since the caller's message before
     topic: str | None = None  # the request a lookup form was asking for
+    values: frozenset[str] = frozenset()  # the entities the message states (surname …)
 
 
 @dataclass(frozen=True)
@@ -274,8 +278,10 @@ def _in_form(
     aside = turn.form_aside
     if intent in config.hangup:
         return ["action_handle_hangup", LISTEN]
-    if intent in config.goodbye:
+    if intent in config.goodbye and not _gives_a_number(turn.text):
         return [CLOSE_FORM, "utter_closing", END]
+    if intent in config.goodbye:
+        return None  # `找到了，20261101001` read as a goodbye: the number is the answer
     switch = _switches_to(turn, form, config)
     if switch:
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
@@ -303,9 +309,16 @@ def _in_form(
     if intent in config.greet:
         # `喂？你好？` mid-form: still here, and the question; `下午` is an answer
         return ["utter_still_here", *back] if greets(turn.text) else None
+    if intent in config.chitchat and turn.requested_slot in turn.values:
+        return None  # `我姓林` read as a request to wait: the surname is the answer
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
+
+
+def _gives_a_number(text: str) -> bool:
+    """The message carries a number a form asks for (an order or phone number)."""
+    return bool(_LONG_NUMBER.search(digit_view(text)))
 
 
 def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
