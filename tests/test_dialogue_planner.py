@@ -449,3 +449,10 @@ def test_a_chat_reading_that_states_a_value_is_an_answer() -> None:
     hours = CallerTurn(intent="ask_business_hours", text="你们周末上班吗", form="complaint_form",
                        requested_slot="surname", values=frozenset({"time_slot"}))
     assert play(hours) == ["utter_business_hours", "complaint_form", "<rules>"]
+
+
+def test_an_unsure_goodbye_in_a_form_does_not_end_the_call() -> None:
+    turn = CallerTurn(intent="goodbye", text="那咋办", confidence=0.53, form="order_lookup_form",
+                      requested_slot="order_number")
+    assert "action_end_conversation" not in play(turn)
+    assert "action_end_conversation" in play(replace(turn, text="算了，再见", confidence=0.95))

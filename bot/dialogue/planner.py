@@ -278,10 +278,13 @@ def _in_form(
     aside = turn.form_aside
     if intent in config.hangup:
         return ["action_handle_hangup", LISTEN]
-    if intent in config.goodbye and not _gives_a_number(turn.text):
+    if intent in config.goodbye and turn.confidence >= config.ending_confidence and (
+            not _gives_a_number(turn.text)):
         return [CLOSE_FORM, "utter_closing", END]
     if intent in config.goodbye:
-        return None  # `找到了，20261101001` read as a goodbye: the number is the answer
+        # `找到了，20261101001` read as a goodbye: the number is the answer; an unsure
+        # goodbye (`那咋办` once at 0.53) is no reason to end the call: the form reads it
+        return None
     switch = _switches_to(turn, form, config)
     if switch:
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
