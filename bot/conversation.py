@@ -91,6 +91,33 @@ class Conversation:
     def user_texts(self) -> list[str]:
         return [str(e.get("text") or "") for e in self.events if e.get("event") == "user"]
 
+    def said_before_latest_message(self) -> list[str]:
+        """The responses said between the caller's last two messages, latest first."""
+        said: list[str] = []
+        users = 0
+        for event in reversed(self.events):
+            kind = event.get("event")
+            if kind == "user":
+                users += 1
+                if users == 2:
+                    break
+            elif kind == "bot" and users == 1:
+                response = (event.get("metadata") or {}).get("utter_action")
+                if response:
+                    said.append(str(response))
+            elif kind in ("session_started", "restart"):
+                break
+        return said
+
+    def last_value_this_session(self, slot: str) -> Optional[str]:
+        """The latest value `slot` was set to this session (a slot since cleared too)."""
+        for event in reversed(self.events):
+            if event.get("event") in ("session_started", "restart"):
+                return None
+            if event.get("event") == "slot" and event.get("name") == slot and event.get("value"):
+                return str(event["value"])
+        return None
+
     def latest_text_of(self, intents: Iterable[str]) -> str:
         """The caller's words in the latest turn with one of `intents`."""
         wanted = set(intents)

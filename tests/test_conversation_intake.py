@@ -72,3 +72,23 @@ def test_a_conversation_is_plain_data() -> None:
     assert Conversation("c2").channel == "rest"
     request = ticket_request(Conversation("c3", slots={"complaint_description": "送货太慢"}))
     assert (request.description, request.category, request.anger_streak) == ("送货太慢", "other", 0)
+
+
+def test_what_was_said_before_the_latest_message_and_a_slot_since_cleared() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "session_started"},
+        {"event": "user", "text": "我的洗衣机还在保修期吗"},
+        {"event": "bot", "metadata": {"utter_action": "utter_ask_order_number"}},
+        {"event": "user", "text": "20261101001"},
+        {"event": "slot", "name": "order_number", "value": "20261101001"},
+        {"event": "bot", "metadata": {"utter_action": "utter_repair_warranty"}},
+        {"event": "bot", "metadata": {"utter_action": "utter_anything_else"}},
+        {"event": "slot", "name": "order_number", "value": None},
+        {"event": "user", "text": "好的，帮我登记一下"},
+    ]
+    conversation = Conversation(sender_id="c", events=events)
+    assert conversation.said_before_latest_message() == [
+        "utter_anything_else", "utter_repair_warranty"]
+    assert conversation.last_value_this_session("order_number") == "20261101001"
+    assert Conversation(sender_id="c", events=[*events, {"event": "session_started"}]
+                        ).last_value_this_session("order_number") is None
