@@ -456,3 +456,9 @@ def test_an_unsure_goodbye_in_a_form_does_not_end_the_call() -> None:
                       requested_slot="order_number")
     assert "action_end_conversation" not in play(turn)
     assert "action_end_conversation" in play(replace(turn, text="算了，再见", confidence=0.95))
+
+
+def test_an_unsure_appointment_gets_the_answer_and_its_offer_not_a_form() -> None:
+    turn = CallerTurn(intent="appointment", text="我想问一下驾照考试科目二怎么预约",
+                      confidence=0.46)
+    assert play(turn) == ["<rules>"]  # action_answer_business: the offer

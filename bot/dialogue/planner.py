@@ -202,7 +202,7 @@ def _outside_form(
         # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
         # bare `嗯` answers the "anything else?" after the offer).
         return _register(config)
-    if intent in config.registers_at_once:
+    if intent in config.registers_at_once and turn.confidence >= config.ending_confidence:
         return _register(config)  # `我想预约上门安装`: asking is enough
     if turn.last_response in config.anything_else_prompts:
         if intent in config.no_more:
