@@ -17,10 +17,11 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.business import backend
 from actions.forms import NOT_GIVEN, CallerMessage, FormReading, form_when_caller_spoke, given
-from actions.support import latest_intent, utter
+from actions.support import conversation_of, latest_intent, utter
 from bot.config import hotline_config
 from bot.conversation import intent_beside
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
+from bot.language.replies import refers_to_that_order
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
 
@@ -49,6 +50,13 @@ class ValidateOrderLookupForm(FormReading):
             # this lookup serves named meanwhile (`哦不对，我想问退款的事`)
             events.append(SlotSet("business_topic", intent))
         return events
+
+    def stated_order_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        stated = super().stated_order_number(message, tracker)
+        if stated is None and refers_to_that_order(message.text):
+            # `那这个订单的退款呢`: the order just looked up (its answer forgot the number)
+            return conversation_of(tracker).last_value_this_session("order_number")
+        return stated
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -21,6 +21,7 @@ from bot.language.numbers import (
 from bot.language.ratings import bare_score, find_rating
 from bot.language.replies import (
     meant_value,
+    refers_to_that_order,
     only_asks_to_complain,
     retracts_complaint,
     skips,
@@ -156,3 +157,11 @@ def test_a_personal_call_asks_for_someone_and_every_training_example_does() -> N
     for text in ("我先问一下，你们周末上班吗", "等等，我先问一下，你们几点下班",
                  "我没有订单号，是在你们门店买的", "你们今天上班吗"):
         assert not asks_for_someone(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("那这个订单的退款呢", True), ("刚才那单退款到了没", True), ("那个单子呢", True),
+    ("帮我查一下订单", False), ("这个订单号是多少", False), ("我还有一个订单", False),
+])
+def test_a_request_about_the_order_just_looked_up(text: str, expected: bool) -> None:
+    assert refers_to_that_order(text) is expected

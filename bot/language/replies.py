@@ -105,6 +105,17 @@ def takes_up_offer(text: str) -> bool:
     return bool(_TAKES_OFFER.search(text))
 
 
+# "That same order": a request about the order just looked up (`那这个订单的退款呢`).
+_SAME_ORDER = re.compile(
+    r"(?:这个|那个|这|那|同一个|同一|刚才(?:那个|的)?|刚刚(?:那个|的)?|上面(?:那个|的)?)"
+    r"(?:订单|单子|单)(?!号)|还是这个")
+
+
+def refers_to_that_order(text: str) -> bool:
+    """The caller means the order just talked about (`那这个订单的退款呢`, `刚才那单`)."""
+    return bool(_SAME_ORDER.search(text))
+
+
 def retracts_complaint(text: str) -> bool:
     """`不投诉了`, `不是投诉`, `我不是来投诉的`: the caller takes back the complaint."""
     return bool(_RETRACT_COMPLAINT.search(text))
