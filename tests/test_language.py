@@ -21,8 +21,8 @@ from bot.language.numbers import (
 from bot.language.ratings import bare_score, find_rating
 from bot.language.replies import (
     meant_value,
-    refers_to_that_order,
     only_asks_to_complain,
+    refers_to_that_order,
     retracts_complaint,
     skips,
     takes_up_offer,
