@@ -88,12 +88,12 @@ class CallerMessage:
             if name and value is not None:
                 span = (int(entity.get("start") or 0), int(entity.get("end") or 0))
                 found.setdefault(str(name), []).append((span, str(value)))
-        said = latest_text(tracker)
         entities: dict[str, str] = {}
         for name, values in found.items():
-            # `我姓张，哦不对，姓章`: the value the caller settles on
+            # `我姓张，哦不对，姓章`: the value the caller settles on (the spans are the NLU's,
+            # on the normalised text)
             values.sort(key=lambda item: item[0])
-            entities[name] = values[meant_value(said, [span for span, _ in values])][1]
+            entities[name] = values[meant_value(text, [span for span, _ in values])][1]
         return cls(text=text, digits=digit_view(text), intent=latest_intent(tracker) or "",
                    entities=entities)
 

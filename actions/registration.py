@@ -18,12 +18,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import REFUSED_SLOT
 from actions.repair import leave_form_events
 from actions.support import conversation_of, utter
 from bot.config import hotline_config
 from bot.config.business import Registration
 
-REFUSED_SLOT = "refused_slot"
 TOPIC_SLOT = "business_topic"
 ORDER_SLOT = "order_number"
 

@@ -130,12 +130,19 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         refused_slot=found.get(REFUSED_SLOT) if form else None,
         last_form=last_form,
         also_asks=intent_beside(user.parse_data or {}),
-        confidence=float(((user.parse_data or {}).get("intent") or {}).get("confidence") or 0),
+        confidence=_confidence(user.parse_data or {}),
         said=tuple(reversed(said)),
         topic=found.get(TOPIC_SLOT) if form else None,
         values=frozenset(str(entity.get("entity")) for entity in
                          (user.parse_data or {}).get("entities") or [] if entity.get("entity")),
     )
+
+
+def _confidence(parse_data: Mapping[str, Any]) -> float:
+    """The NLU's confidence in the intent; a message without one (a story, a payload
+    handler that gives none) is taken as sure, like the planner's default."""
+    confidence = (parse_data.get("intent") or {}).get("confidence")
+    return 1.0 if confidence is None else float(confidence)
 
 
 STATES = ("angry", "malicious")

@@ -18,12 +18,12 @@ turn's start, so every step of one turn follows the same plan. Plans own:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config.repair import FormSpec, RepairConfig
+from bot.language.numbers import order_number_in, phone_candidate
 from bot.language.patterns import asks_for_someone
 from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
 from bot.language.states import praise_then_problem, shows_anger
@@ -51,7 +51,6 @@ OPENED_ON_CONNECT = "opened_on_connect"
 COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
 # A problem named after praise: the apology and the form (the praise is thanked first).
 PROBLEM_AFTER_PRAISE = ("utter_complaint_apology", "complaint_form")
-_LONG_NUMBER = re.compile(r"\d{5,}")
 # Tokens of hotline.yml `ladders.<name>.lines` that stand for actions.
 LINE_TOKENS = {"end": END, "handoff": HANDOFF}
 
@@ -320,8 +319,8 @@ def _in_form(
 
 
 def _gives_a_number(text: str) -> bool:
-    """The message carries a number a form asks for (an order or phone number)."""
-    return bool(_LONG_NUMBER.search(digit_view(text)))
+    """The message carries a number a form asks for (an order, ticket or phone number)."""
+    return bool(order_number_in(text) or phone_candidate(digit_view(text)))
 
 
 def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
@@ -344,12 +343,11 @@ def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | Non
 
 def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
                                    config: RepairConfig) -> bool:
-    if (turn.topic not in config.registers or not spec or spec.files_ticket
-            or not turn.requested_slot or not intent_declines(turn.intent, turn.text, config)):
+    if turn.topic not in config.registers or not spec or spec.files_ticket:
         return False
     if turn.topic in config.registers_after_explaining:
-        return turn.requested_slot == turn.refused_slot  # told where to find it already
-    return True
+        return _refuses_again(turn, spec, config)  # told where to find it already
+    return bool(turn.requested_slot) and intent_declines(turn.intent, turn.text, config)
 
 
 def _refuses_again(turn: CallerTurn, spec: FormSpec | None, config: RepairConfig) -> bool:

@@ -62,8 +62,7 @@ def corrects(text: str) -> bool:
 
 # Between two values of one kind: the later one replaces the earlier (`我姓张，哦不对，姓章`,
 # `13812345678，不对，是139…`), unless the earlier is affirmed against it (`王不是汪`).
-_REPLACED_BY_NEXT = re.compile(
-    r"不对|说错|错了|搞错|记错|改成|改为|更正|应该是|哦不|不不|^[,，。\s]*不[,，]")
+_REPLACED_BY_NEXT = re.compile(_CORRECTION.pattern + r"|哦不|不不|^[,，。\s]*不[,，]")
 _KEPT_AGAINST_NEXT = re.compile(r"^[,，\s]*(?:不是|而不是|不姓)[,，\s]*$")
 
 
