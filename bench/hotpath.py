@@ -26,7 +26,10 @@ same inputs, against a real redis-server started for the run:
   when every rule left is settled;
 - encoding a custom action call's body (a 20-turn session's tracker): json.dumps with
   the domain, as Rasa sent it to every action, or ujson without it (every action but
-  the form validations, which still get the domain).
+  the form validations, which still get the domain);
+- saving a turn (3 new events) of a 20-turn session: read the stored conversation again,
+  parse it, re-encode every event and write it, or append the new events' JSON to what
+  the turn read and write it in one script that checks nobody wrote meanwhile.
 """
 
 from __future__ import annotations
@@ -159,6 +162,40 @@ def step_tracker_read(redis_port: int, repeat: int) -> dict[str, Any]:
             "before_ms": timed_async(
                 lambda: RedisTrackerStore._retrieve(store, "bench-read", False), repeat),
             "after_ms": timed_async(lambda: store._retrieve("bench-read", False), repeat)}
+
+
+def step_tracker_save(redis_port: int, repeat: int) -> dict[str, Any]:
+    import redis
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.utils.endpoints import EndpointConfig
+
+    store = TrackerStore.create(EndpointConfig(
+        url="127.0.0.1", type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+        port=redis_port, db=0, key_prefix="hotline", record_exp=None), domain=Domain.empty())
+    client = redis.Redis(port=redis_port)
+    key = "hotline:tracker:bench-save"
+    asyncio.run(store.save(_conversation("bench-save", sessions=1, turns=20)))
+    stored = client.get(key)
+    turn = asyncio.run(store.retrieve("bench-save"))  # what a turn reads (remembered)
+    read = store._reads["bench-save"]
+    turn.update(UserUttered("还没到", {"name": "order_status", "confidence": 0.9}))
+    turn.update(ActionExecuted("utter_order_status"))
+    turn.update(BotUttered("您的订单已发货,预计明天送达。"))
+
+    async def before() -> None:  # nothing remembered: read again, merge, write
+        client.set(key, stored)
+        store._reads.pop("bench-save", None)
+        await store.save(turn)
+
+    async def after() -> None:
+        client.set(key, stored)
+        store._remember("bench-save", read)
+        await store.save(turn)
+
+    return {"step": "tracker save, 3 new events on a 20-turn session",
+            "before_ms": timed_async(before, repeat), "after_ms": timed_async(after, repeat)}
 
 
 def step_closed_check(redis_port: int, repeat: int) -> dict[str, Any]:
@@ -334,6 +371,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                      step_action_response(args.repeat),
                      step_past_states(args.repeat // 20),
                      step_tracker_read(port, args.repeat // 4),
+                     step_tracker_save(port, args.repeat // 4),
                      step_closed_check(port, args.repeat // 4),
                      step_graph_runner(model, args.repeat // 10),
                      step_rule_walk(model, args.repeat // 4),

@@ -64,10 +64,10 @@ def optional_text(value: Any) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _lua_source(path: Path) -> str:
+def lua_source(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
 def register_lua(client: Any, path: Path) -> Script:
     """The Lua script in `path`, registered with redis-py (EVALSHA; loaded on first use)."""
-    return client.register_script(_lua_source(path))
+    return client.register_script(lua_source(path))

@@ -11,7 +11,9 @@ issues, checks and releases tickets in Lua scripts, so every step is one atomic
 Redis command, and waits on a short poll (Rasa's default is 1 s, which a caller
 hears when two messages of one conversation arrive together). The ticket is issued and
 tried in one script (`lua/lock_take.lua`), so a turn nobody else waits on costs two
-round trips: take and release.
+round trips: take and release. Inside a turn those go through `redis.asyncio`
+(rasa_extensions/async_redis.py), so the server's event loop is not stopped while Redis
+answers; Rasa's synchronous methods keep the blocking client.
 
 Configured in endpoints.yml:
 
@@ -41,7 +43,8 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.redis_client import register_lua
+from bot.redis_client import lua_source, register_lua
+from rasa_extensions.async_redis import LoopClients
 
 LUA = Path(__file__).resolve().parent / "lua"  # this package's Redis scripts
 
@@ -79,6 +82,9 @@ class AtomicRedisLockStore(LockStore):
         self._acquire = register_lua(self.red, LUA / "lock_acquire.lua")
         self._release = register_lua(self.red, LUA / "lock_release.lua")
         self._take = register_lua(self.red, LUA / "lock_take.lua")
+        self.turn_redis = LoopClients(self.red)
+        for name in ("lock_take", "lock_acquire", "lock_release"):
+            self.turn_redis.add_script(name, lua_source(LUA / f"{name}.lua"))
         super().__init__()
 
     def _keys(self, conversation_id: str) -> list[str]:
@@ -103,7 +109,7 @@ class AtomicRedisLockStore(LockStore):
         # Issuing and the first try are one script: an uncontended turn costs one round
         # trip to take the lock and one to give it back.
         try:
-            ticket, ours = (int(v) for v in self._take(
+            ticket, ours = (int(v) for v in await self.turn_redis.script("lock_take")(
                 keys=self._keys(conversation_id), args=[int(lock_lifetime * 1000)]))
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
@@ -111,17 +117,26 @@ class AtomicRedisLockStore(LockStore):
             yield (TicketLock(conversation_id) if ours == 1
                    else await self._wait_for_turn(conversation_id, ticket))
         finally:
-            self.cleanup(conversation_id, ticket)
+            await self._give_back(conversation_id, ticket)
 
     async def _wait_for_turn(self, conversation_id: str, ticket: int) -> TicketLock:
         keys = self._keys(conversation_id)[:2]
+        acquire = self.turn_redis.script("lock_acquire")
         while True:
-            state = int(self._acquire(keys=keys, args=[ticket]))
+            state = int(await acquire(keys=keys, args=[ticket]))
             if state == 1:
                 return TicketLock(conversation_id)  # callers only need the turn, not the lock
             if state < 0:
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             await asyncio.sleep(self.poll_seconds)
+
+    async def _give_back(self, conversation_id: str, ticket_number: int) -> None:
+        try:
+            await self.turn_redis.script("lock_release")(
+                keys=self._keys(conversation_id), args=[ticket_number])
+        except redis.RedisError:
+            # The ticket expires by itself after its lifetime; never hide the turn's result.
+            logger.warning("could not release lock ticket %s of %s", ticket_number, conversation_id)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         try:

@@ -191,3 +191,54 @@ def test_the_closed_flag_follows_the_saved_tracker(
     tracker.update(SlotSet("session_closed", False))  # reopened by a new session
     asyncio.run(store.save(tracker))
     assert asyncio.run(store.is_closed("caller-closed")) is False
+
+
+def _evalsha_calls(client: redis.Redis[bytes]) -> int:
+    return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_a_turn_that_read_the_conversation_appends_in_one_script(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    config = EndpointConfig(url="127.0.0.1",
+                            type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+                            port=redis_server.port, db=1, key_prefix="hotline", record_exp=600)
+    store = TrackerStore.create(config, domain=Domain.empty())
+    asyncio.run(store.save(_sessions("caller-r", 3)))
+
+    turn = asyncio.run(store.retrieve("caller-r"))  # the last session, as a turn reads it
+    assert turn is not None
+    turn.update(UserUttered("我的订单还没到", {"name": "order_status", "confidence": 0.9}))
+    turn.update(ActionExecuted("utter_ask_order_number"))
+    turn.update(BotUttered("请提供订单号"))
+    prior = store.deserialise_tracker("caller-r", redis_client.get("hotline:tracker:caller-r"))
+    expected = RedisTrackerStore._merge_trackers(prior, turn).as_dialogue().as_dict()["events"]
+    scripts_before = _evalsha_calls(redis_client)
+    asyncio.run(store.save(turn))
+
+    assert _evalsha_calls(redis_client) == scripts_before + 1  # one round trip, no GET first
+    stored = decode_dialogue(redis_client.get("hotline:tracker:caller-r"))["events"]
+    assert json.loads(json.dumps(expected)) == stored  # what Rasa's merge would store
+    assert 0 < redis_client.ttl("hotline:tracker:caller-r") <= 600  # expiry kept
+    assert redis_client.get("hotline:closed:caller-r") == b"0"
+    full = asyncio.run(store.retrieve_full_tracker("caller-r"))
+    assert full is not None and [e.as_dict() for e in full.events] == stored
+
+
+def test_a_write_by_another_replica_between_read_and_save_is_kept(
+    redis_server: RedisServer, redis_client: redis.Redis[bytes]
+) -> None:
+    replica_a, replica_b = store_for(redis_server), store_for(redis_server)
+    asyncio.run(replica_a.save(_sessions("caller-w", 2)))
+    turn_a = asyncio.run(replica_a.retrieve("caller-w"))
+    turn_b = asyncio.run(replica_b.retrieve("caller-w"))
+    assert turn_a is not None and turn_b is not None
+    turn_b.update(BotUttered("坐席已接入"))  # e.g. an agent's message through the API
+    asyncio.run(replica_b.save(turn_b))
+
+    turn_a.update(UserUttered("喂?", {"name": "greet", "confidence": 0.9}))
+    asyncio.run(replica_a.save(turn_a))  # what it read has changed: Rasa's merge decides
+
+    texts = [event.get("text") for event in
+             decode_dialogue(redis_client.get("hotline:tracker:caller-w"))["events"]]
+    assert "坐席已接入" in texts and "喂?" in texts
