@@ -10,6 +10,13 @@ inside a turn.
 
 A `redis.asyncio` connection belongs to the event loop that opened it, so one client is
 kept per running loop (the server has one; tests run several, one per `asyncio.run`).
+
+After Redis restarts, the pooled connections are closed by the server. The blocking pool
+notices that when it hands a connection out; redis-py 4.6's asyncio pool does not (its
+check reads end-of-file as "nothing to read"), so the first command on such a connection
+fails with `ConnectionError`. The asyncio client therefore retries a command once, on a
+new connection, after a `ConnectionError`. While Redis is down the retry fails at once
+(connection refused) and the turn fails as it did with the blocking client.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ def async_settings(client: redis.Redis) -> dict[str, Any]:
         settings["ssl"] = True
         settings.update({name: given[name] for name in _SSL_SETTINGS if name in given})
     settings["max_connections"] = pool.max_connections
+    settings["retry_on_error"] = [redis.exceptions.ConnectionError]  # one retry, at once
     return settings
 
 

@@ -145,3 +145,34 @@ def test_an_uncontended_turn_takes_and_returns_the_lock_in_two_round_trips(
     asyncio.run(turns())
     assert scripts_run() - before == 3 * 2  # take (issue + first try) and release
     assert redis_client.keys("hotline:lock:*") == []
+
+
+def test_a_redis_restart_between_turns_costs_no_turn(private_redis: RedisServer) -> None:
+    """The turn path's asyncio connections die with a restart; the next turn still takes
+    the lock, reads and saves its conversation (one retry on a new connection)."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = TrackerStore.create(EndpointConfig(
+        url="127.0.0.1", type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+        port=private_redis.port, db=0, key_prefix="hotline", record_exp=None),
+        domain=Domain.empty())
+    locks = AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", port=private_redis.port, db=0))
+
+    async def turn(text: str) -> int:
+        async with locks.lock("caller-restart"):
+            tracker = (await store.retrieve("caller-restart")
+                       or DialogueStateTracker("caller-restart", slots=[]))
+            tracker.update(UserUttered(text, {"name": "inform", "confidence": 0.9}))
+            await store.save(tracker)
+            return len(tracker.events)
+
+    async def main() -> list[int]:
+        counts = [await turn("我姓刘")]
+        private_redis.restart(hard=False)  # AOF flushed on a clean shutdown
+        counts.append(await turn("13900001234"))
+        return counts
+
+    assert asyncio.run(main()) == [1, 2]
