@@ -425,6 +425,35 @@ class ValidateComplaintForm(FormReading):
         return list(dict.fromkeys([*self.domain_slots(domain),
                                    *(slot for slots in extra for slot in slots or [])]))
 
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        detail = self._more_detail(tracker, events)
+        if detail is not None:
+            # `他把包裹直接扔在门口，东西都摔坏了` while the surname is asked: more about the
+            # problem, not a failed answer; kept with the description, said so, and the
+            # pending question comes again
+            utter(dispatcher, "utter_detail_noted")
+            events.append(SlotSet("complaint_description", detail))
+        return events
+
+    def _more_detail(self, tracker: Tracker, events: list[EventType]) -> Optional[str]:
+        """The description with the caller's latest message added, when that message
+        says more about the problem while another question is pending and answers none."""
+        requested = tracker.get_slot("requested_slot")
+        described = tracker.get_slot("complaint_description")
+        if (events or not given(described) or requested in (None, "complaint_description")
+                or reads_message(tracker, self.form_name()) is not Reading.ALL):
+            return None
+        message = CallerMessage.of(tracker)
+        if message.intent not in self._form_intents() or message.declines or message.corrects:
+            return None
+        said = latest_text(tracker).strip()
+        if len(said) < 4 or said in str(described):
+            return None
+        return f"{described};{said}"[:2000]
+
     def stated_complaint_description(self, message: CallerMessage,
                                      tracker: Tracker) -> Optional[str]:
         """The message that started the complaint, when it says what happened."""

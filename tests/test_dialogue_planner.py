@@ -409,6 +409,7 @@ def test_asking_for_an_appointment_takes_it_down_at_once() -> None:
 
 @pytest.mark.parametrize("intent, text, takes", [
     ("ask_ticket_status", "好的，帮我登记一下退货", True),
+    ("inform", "订单号20261101002", True), ("correct", "不对，是二零二六一一零一零零三", True),
     ("deny", "不需要了", False), ("cancel", "不用登记了", False), ("thank", "谢谢，不用了", False),
 ])
 def test_a_yes_naming_the_offer_takes_it_whatever_the_reading(
@@ -462,3 +463,10 @@ def test_an_unsure_appointment_gets_the_answer_and_its_offer_not_a_form() -> Non
     turn = CallerTurn(intent="appointment", text="我想问一下驾照考试科目二怎么预约",
                       confidence=0.46)
     assert play(turn) == ["<rules>"]  # action_answer_business: the offer
+
+
+def test_an_order_number_after_an_answer_without_an_offer_is_no_registration() -> None:
+    turn = CallerTurn(intent="inform", text="订单号20261101002",
+                      said=("utter_invoice", "utter_anything_else"),
+                      last_response="utter_anything_else", served=True)
+    assert "action_start_registration" not in play(turn)

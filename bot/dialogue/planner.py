@@ -243,13 +243,17 @@ def _outside_form(
 
 def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bool:
     """A yes to an answer's offer to take the request down: the request again, a yes that
-    names the offer (`好的，帮我登记一下退货`, whatever the NLU reads it as), or a request to
-    book it; not a bare `嗯`, which answers the "anything else?" asked after the offer."""
+    names the offer (`好的，帮我登记一下退货`, whatever the NLU reads it as), a request to
+    book it, or the order number; not a bare `嗯`, which answers the "anything else?"
+    asked after the offer."""
     intent = turn.intent
     if intent == offered or intent in config.takes_offer - config.go_ahead:
         return True
     leaves = config.no_more | config.control_intents | config.cancel
-    return intent not in leaves and takes_up_offer(turn.text)
+    # An order number given right after the offer (`订单号20261101002`) is what the
+    # registration asks first: the caller goes ahead with it.
+    return intent not in leaves and (takes_up_offer(turn.text)
+                                     or order_number_in(turn.text) is not None)
 
 
 def _register(config: RepairConfig) -> list[PlanItem]:

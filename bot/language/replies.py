@@ -41,12 +41,14 @@ _RETRACT_COMPLAINT = re.compile(
 )
 
 _GREETING = re.compile(
-    r"你好|您好|喂|哈喽|hello|hi|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好", re.IGNORECASE
+    r"你好|您好|喂|哈喽|hello|hi|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好"
+    r"|回来了|久等了", re.IGNORECASE
 )
 
 
 def greets(text: str) -> bool:
-    """The words are a greeting (`喂，你好`), not a bare answer such as `下午`."""
+    """The words are a greeting (`喂，你好`, back on the line: `好了我回来了`), not a bare
+    answer such as `下午`."""
     return bool(_GREETING.search(text))
 
 
