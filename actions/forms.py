@@ -369,7 +369,9 @@ class FormReading(FormValidationAction):
         if parsed == ANY_TIME:
             return {"callback_time": str(value)[:100]}
         if parsed is None or not isinstance(parsed, type(now)):
-            utter(dispatcher, "utter_invalid_callback_time")
+            # no time in it (`好的那继续吧`): not understood, rather than "that time
+            # cannot be arranged", which is for a time said that is gone or too far
+            utter(dispatcher, "utter_nomatch_in_form")
             return {"callback_time": None}
         ahead = timedelta(days=hotline_config().callbacks.max_days_ahead)
         if parsed < now - timedelta(hours=1) or parsed > now + ahead:

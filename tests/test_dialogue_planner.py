@@ -470,3 +470,17 @@ def test_an_order_number_after_an_answer_without_an_offer_is_no_registration() -
                       said=("utter_invoice", "utter_anything_else"),
                       last_response="utter_anything_else", served=True)
     assert "action_start_registration" not in play(turn)
+
+
+@pytest.mark.parametrize("intent, text", [
+    ("cancel", "我想投诉"), ("cancel", "投诉"), ("ask_ticket_status", "我想投诉一下"),
+    ("greet", "喂，我想投诉"),
+])
+def test_words_that_only_ask_to_complain_start_the_complaint_whatever_the_reading(
+        intent: str, text: str) -> None:
+    turn = CallerTurn(intent=intent, text=text)
+    assert play(turn) == ["utter_complaint_thanks", "utter_complaint_apology",
+                          "complaint_form", "<rules>"]
+    retracted = replace(turn, text="我不想投诉了", form="complaint_form",
+                        requested_slot="surname")
+    assert "utter_complaint_thanks" not in play(retracted)

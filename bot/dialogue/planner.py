@@ -25,7 +25,13 @@ from typing import Any
 from bot.config.repair import FormSpec, RepairConfig
 from bot.language.numbers import order_number_in, phone_candidate
 from bot.language.patterns import asks_for_someone
-from bot.language.replies import greets, retracts_complaint, skips, takes_up_offer
+from bot.language.replies import (
+    greets,
+    only_asks_to_complain,
+    retracts_complaint,
+    skips,
+    takes_up_offer,
+)
 from bot.language.states import praise_then_problem, shows_anger
 from bot.language.text.digits import digit_view
 
@@ -140,6 +146,12 @@ def _plan(
         # Too unsure to end the call on (a personal call at 0.32, or one that asks for
         # nobody): not understood.
         turn = replace(turn, intent=config.nomatch_intent)
+    if turn.intent != config.complaint and only_asks_to_complain(turn.text):
+        # `投诉`, `我想投诉`, `我想投诉一下`, `喂，我想投诉` read as a cancel (the data's
+        # `我不想投诉了`), a ticket question or a greeting: the words only ask to complain.
+        if not turn.form:
+            return list(COMPLAINT_START)
+        turn = replace(turn, intent=config.complaint)
     if turn.form:
         return _in_form(turn, progress, config)
     return _outside_form(turn, progress, config)

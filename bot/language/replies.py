@@ -30,8 +30,8 @@ _CONFIRM = re.compile(
 _DENY = re.compile(r"^(?:不对|不是|错了|号码不对|不正确)")
 # Words that only ask to complain, not what happened ("我要投诉").
 _BARE_COMPLAINT = re.compile(
-    r"^(?:喂|你好|您好|我|我要|我想|想|要|我得)?(?:投诉|反映|反馈)(?:一下|个事|一个问题|下)?"
-    r"(?:你们)?[。!！,，.]*$"
+    r"^(?:(?:喂|你好|您好|客服)[,，。!！?？\s]*)*(?:我|我要|我想|我想要|想|要|我得)?"
+    r"(?:投诉|反映|反馈)(?:一下|个事|一个问题|个问题|下)?(?:你们)?[。!！,，.]*$"
 )
 
 
@@ -92,7 +92,8 @@ def denies(text: str) -> bool:
 
 
 def only_asks_to_complain(text: str) -> bool:
-    """`我要投诉`: the caller asks to complain without saying what happened."""
+    """`我要投诉`, `喂，我想投诉一下`: the caller asks to complain without saying what
+    happened (and without a negation: `我不想投诉了` is no such request)."""
     return bool(_BARE_COMPLAINT.match(text))
 
 
