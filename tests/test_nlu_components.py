@@ -331,3 +331,48 @@ def test_editing_a_lexicon_or_a_rule_changes_the_components_training_fingerprint
     assert language_fingerprint.__wrapped__(copy) != before
     for component in (HotlineTextNormalizer, HotlineLexiconFeaturizer, HotlineEntityExtractor):
         assert component.fingerprint_addon({}) == language_fingerprint(PACKAGE)
+
+
+def test_a_training_example_is_read_as_its_own_intent(storage: LocalModelStorage) -> None:
+    """`我想投诉` (complaint) shares its features with many cancels (`我不想投诉了`): the
+    regression reads it as a cancel; the example itself is read as it was taught."""
+    resource = Resource("clf-memory")
+    examples = [_featurised(f"c{i}", "cancel", 1) for i in range(19)]
+    examples += [_featurised(f"g{i}", "greet", 0) for i in range(19)]
+    examples += [_featurised("我想投诉!", "complaint", 1), _featurised("一样", "greet", 2),
+                 _featurised("一样。", "thank", 2)]
+    HotlineLinearClassifier.create({}, storage, resource, _context("c")).train(
+        TrainingData(examples))
+    loaded = HotlineLinearClassifier.load({}, storage, resource, _context("c"))
+    taught, near, clash = (_featurised(t, None, i) for t, i in
+                           (("我想 投诉", 1), ("我想投诉吧", 1), ("一样", 2)))
+    loaded.process([taught, near, clash])
+    ranking = taught.get("intent_ranking")
+    assert ranking[0]["name"] == "complaint" and ranking[0]["confidence"] >= 0.95
+    assert ranking[1]["name"] == "cancel"  # the rest keep their order
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-6
+    assert near.get("intent")["name"] == "cancel"  # only the example itself
+    assert clash.get("intent")["confidence"] < 0.95  # taught two ways: not remembered
+
+    off = Resource("clf-no-memory")
+    HotlineLinearClassifier.create({"remember_examples": False}, storage, off,
+                                   _context("c")).train(TrainingData(examples))
+    plain = _featurised("我想投诉", None, 1)
+    HotlineLinearClassifier.load({}, storage, off, _context("c")).process([plain])
+    assert plain.get("intent")["name"] == "cancel"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0.001, 1.0), min_size=2, max_size=8), st.data())
+def test_a_remembered_intent_leads_and_the_others_keep_their_order(
+    weights: list[float], data: st.DataObject
+) -> None:
+    from rasa_extensions.nlu.classifier import REMEMBERED_CONFIDENCE, remembered
+
+    probs = np.array(weights) / sum(weights)
+    index = data.draw(st.integers(0, len(weights) - 1))
+    out = remembered(probs.copy(), index)
+    assert abs(out.sum() - 1.0) < 1e-9
+    assert out[index] >= REMEMBERED_CONFIDENCE - 1e-12
+    others = [i for i in range(len(weights)) if i != index]
+    assert sorted(others, key=lambda i: -out[i]) == sorted(others, key=lambda i: -probs[i])
