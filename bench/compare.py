@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import Options, print_report, run_load  # noqa: E402
+from bench.report import write_json  # noqa: E402
 from bench.stack import BenchStack, current_model, first_answer  # noqa: E402
 from launcher.layout import choose_replicas  # noqa: E402
 
@@ -160,9 +160,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         result["stock_setup"] = args.stock_setup
         result["ratios"] = ratios(project, result["stock"])
         print_ratios(result["ratios"])
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(args.json, result)
     return 0
 
 

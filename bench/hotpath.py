@@ -51,6 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
+from bench.report import write_json  # noqa: E402
+
 
 def timed(call: Callable[[], Any], repeat: int) -> float:
     """Median milliseconds of `call` over `repeat` runs (after 10 unmeasured)."""
@@ -386,9 +388,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         ratio = step["before_ms"] / step["after_ms"] if step["after_ms"] else float("inf")
         print(f"{step['step']:<50} {step['before_ms']:>10} {step['after_ms']:>10} "
               f"{ratio:>6.1f}x")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(steps, ensure_ascii=False, indent=2))
+    write_json(args.json, steps)
     return 0
 
 

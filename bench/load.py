@@ -51,6 +51,7 @@ from yarl import URL
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cpu import CpuMeter  # noqa: E402
+from bench.report import write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations.yml"
@@ -611,9 +612,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     report = asyncio.run(run_load(options_from(args), args.redis_url, args.watch_pid,
                                   args.sample_every))
     print_report(report)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(args.json, report)
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import Options, load_scripts, print_report, run_load  # noqa: E402
+from bench.report import write_json  # noqa: E402
 from bench.stack import BenchStack  # noqa: E402
 from bot.tracker_codec import decode_dialogue  # noqa: E402
 
@@ -129,9 +129,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     r = redis_per_conversation
     print(f"Redis tracker after 20 turns: median {r['bytes_median']} B, max {r['bytes_max']} B "
           f"({r['conversations']} conversations, user turns {r['user_turns_each']})")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_json(args.json, result)
     return 0
 
 

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import nlu_validation as validation  # noqa: E402
+from bench.report import write_json  # noqa: E402
 
 STATES = ("angry", "malicious", "out_of_scope", "praise", "complaint")
 OTHER = "other"
@@ -592,10 +593,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{dict(Counter(row['label'] for row in external))}")
 
     def save() -> None:  # after every stage: a long run that is stopped keeps what it has
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1),
-                                 encoding="utf-8")
+        write_json(args.json, results, indent=1)
 
     for name in args.pipelines.split(","):
         pipeline = pipeline_of(name, args.stock_epochs)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import write_json  # noqa: E402
 
 
 async def misread(model: Path) -> dict[str, Any]:
@@ -57,9 +58,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"{group}: {figures['misread']} of {figures['examples']} examples misread")
         for pair, count in list(figures["pairs"].items())[:15]:
             print(f"  {count:4d}  {pair}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    write_json(args.json, report)
     return 0
 
 

@@ -23,7 +23,6 @@ models/ is not touched.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import write_json  # noqa: E402
 from bench.stack import ROOT, BenchStack, first_answer  # noqa: E402
 from channels.voice.phone import PhoneCall  # noqa: E402
 from channels.webchat.client import WebchatClient  # noqa: E402
@@ -140,9 +140,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.train:
         result["training"] = train_cold(work / "train")
         print(f"training from cold: {result['training']['training_s']} s", flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    write_json(args.json, result)
     return 0
 
 
