@@ -96,6 +96,7 @@ class _Read:
         joined = ", ".join(new)
         return encode_dialogue(f"{text[:-len(end)]}, {joined}{end}")
 
+
 class CompactRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

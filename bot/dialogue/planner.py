@@ -262,8 +262,8 @@ def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bo
     if intent == offered or intent in config.takes_offer - config.go_ahead:
         return True
     leaves = config.no_more | config.control_intents | config.cancel
-    # An order number given right after the offer (`订单号20261101002`) is what the
-    # registration asks first: the caller goes ahead with it.
+    # An order number given right after the offer (`订单号20261101002`): the caller goes
+    # ahead, and the request is taken down with that number.
     return intent not in leaves and (takes_up_offer(turn.text)
                                      or order_number_in(turn.text) is not None)
 
