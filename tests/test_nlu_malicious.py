@@ -28,6 +28,8 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("我知道你住哪，你出门小心点", {"threat"}),
         ("你个傻逼客服", {"insult"}),
         ("你个垃圾", {"aimed_swearing"}),
+        ("操你妈", {"insult"}),
+        ("我去你们公司门口堵你", {"threat"}),
         ("这种男的真恶心", {"aimed_swearing", "group_attack"}),
     ],
 )
@@ -42,6 +44,8 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "我他妈等了一下午,连个电话都没有",  # swearing for emphasis
         "气死我了,你们到底还管不管",
         "我要去12315投诉你们,还要找媒体曝光",  # escalation is not a threat
+        "再不给我解决我就去你们公司门口拉横幅",  # nor is a protest at the company
+        "我操你们公司真是垃圾",  # swearing at the company, not at the person on the line
         "安装师傅很专业,装得又快又好",
     ],
 )

@@ -162,7 +162,10 @@ class Lexicon:
             if hit.category == "abuse":
                 addressed = any(not hit.start <= m.start() < hit.end
                                 for m in _ADDRESSEE.finditer(text))
-                if hit.word not in self._mild:
+                # `操你` in `我操你们公司`: swearing at the company, as harsh as anger gets
+                # but no insult of the person on the line (the manual: angry)
+                at_company = hit.word.endswith("你") and text.startswith("们", hit.end)
+                if hit.word not in self._mild and not at_company:
                     kinds.add("insult")
                 elif group or addressed:
                     kinds.add("aimed_swearing")
