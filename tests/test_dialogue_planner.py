@@ -474,7 +474,7 @@ def test_an_order_number_after_an_answer_without_an_offer_is_no_registration() -
 
 @pytest.mark.parametrize("intent, text", [
     ("cancel", "我想投诉"), ("cancel", "投诉"), ("ask_ticket_status", "我想投诉一下"),
-    ("greet", "喂，我想投诉"),
+    ("greet", "喂，我想投诉"), ("nlu_fallback", "我想反映个问题"),
 ])
 def test_words_that_only_ask_to_complain_start_the_complaint_whatever_the_reading(
         intent: str, text: str) -> None:
