@@ -16,7 +16,11 @@ notices that when it hands a connection out; redis-py 4.6's asyncio pool does no
 check reads end-of-file as "nothing to read"), so the first command on such a connection
 fails with `ConnectionError`. The asyncio client therefore retries a command once, on a
 new connection, after a `ConnectionError`. While Redis is down the retry fails at once
-(connection refused) and the turn fails as it did with the blocking client.
+(connection refused) and the turn fails as it did with the blocking client. A command
+that Redis ran just before its connection broke runs twice: the reads, the writes and
+the checked save are the same twice; a lock ticket issued twice leaves one unused,
+which the next turn of that conversation waits out (its lifetime) — only when the
+connection breaks in that very instant.
 """
 
 from __future__ import annotations
