@@ -47,7 +47,6 @@ OVERLAP_CHARS = 8
 MIN_CHARS, MAX_CHARS = 2, 160
 _SECTION = re.compile(r"^\[(\w+)\]$")
 _META = re.compile(r"^#\s*(source|domain|register):\s*(.+)$")
-_PUNCT = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,9 @@ class Source:
 
 def key(text: str) -> str:
     """Normalised comparison key: t2s, half width, no punctuation/space, lower case."""
-    from bot.language.text import normalize_text
+    from bot.language.text import comparison_key, normalize_text
 
-    return _PUNCT.sub("", normalize_text(text)).lower()
+    return comparison_key(normalize_text(text))
 
 
 def read_source(path: Path) -> Source:

@@ -33,6 +33,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
+from bot.language.text import comparison_key  # the normaliser ran before this component
+
 logger = logging.getLogger(__name__)
 _LATIN_ONLY = re.compile(r"[A-Za-z][A-Za-z\s]*")
 _LATIN_WORD = re.compile(r"[a-z]+")
@@ -41,13 +43,6 @@ META_FILE = "linear.json"
 # The confidence a remembered example's intent gets, at least (sure enough to end a call
 # on, hotline.yml dialogue.repair.ending_confidence).
 REMEMBERED_CONFIDENCE = 0.95
-_NOT_COMPARED = re.compile(r"[\W_]+")
-
-
-def example_key(text: str) -> str:
-    """How a message is compared with the training examples: no punctuation, no spaces,
-    lower case (the normaliser has already made it Simplified and half width)."""
-    return _NOT_COMPARED.sub("", text).lower()
 
 
 def remembered(probs: np.ndarray, index: int) -> np.ndarray:
@@ -227,7 +222,7 @@ class HotlineLinearClassifier(GraphComponent, IntentClassifier):
         if self.coef is None or not messages:
             return messages
         for message, probs in zip(messages, self.predict_proba(messages), strict=True):
-            known = self.memory.get(example_key(str(message.get(TEXT) or "")))
+            known = self.memory.get(comparison_key(str(message.get(TEXT) or "")))
             if known in self.classes:
                 probs = remembered(probs, self.classes.index(known))
             elif not has_known_features(message) or self._unknown_latin(message):
@@ -285,7 +280,7 @@ def _memory(examples: list[Message]) -> dict[str, str]:
     memory: dict[str, str] = {}
     clashes: set[str] = set()
     for example in examples:
-        key, intent = example_key(example.get(TEXT)), str(example.get(INTENT))
+        key, intent = comparison_key(example.get(TEXT)), str(example.get(INTENT))
         if not key:
             continue
         if memory.setdefault(key, intent) != intent:

@@ -5,6 +5,8 @@ character alignment to the input, so entity offsets can be carried across.
 """
 
 from bot.language.text.aligned import AlignedText
+from bot.language.text.compare import comparison_key
 from bot.language.text.normalize import NormalizeOptions, normalize, normalize_text
 
-__all__ = ["AlignedText", "NormalizeOptions", "normalize", "normalize_text"]
+__all__ = ["AlignedText", "NormalizeOptions", "comparison_key", "normalize",
+           "normalize_text"]
