@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import Options, print_report, run_load  # noqa: E402
+from bench.load import THINK_SPREAD, Options, print_report, run_load  # noqa: E402
 from bench.report import write_json  # noqa: E402
 from bench.stack import BenchStack, current_model, first_answer  # noqa: E402
 from launcher.layout import choose_replicas  # noqa: E402
@@ -68,7 +68,8 @@ def measure(label: str, model: Path, work: Path, scenarios: list[tuple[str, str,
         for channel, mode, count in scenarios:
             options = Options(
                 url=stack.url, channel=channel, mode=mode, conversations=count,
-                duration=args.duration, think=args.think, timeout=args.timeout,
+                duration=args.duration, think=args.think, think_spread=args.think_spread,
+                timeout=args.timeout,
                 max_requests=args.max_requests, twilio_token=stack.twilio_token,
                 warmup=args.warmup, label=label,
             )
@@ -130,6 +131,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="comma list of channel:mode:conversations")
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=2.0)
+    parser.add_argument("--think-spread", type=float, default=THINK_SPREAD,
+                        help="each pause is uniform in think × (1 ± this)")
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--max-requests", type=int, default=200_000)

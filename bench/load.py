@@ -56,6 +56,7 @@ from bench.report import write_json  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations.yml"
 PHONE_PATH = "/webhooks/phone"
+THINK_SPREAD = 0.0
 
 
 # --------------------------------------------------------------------------- scripts
@@ -96,6 +97,7 @@ class Sample:
     started: float  # seconds since the run started
     latency: float  # seconds
     kind: str
+    in_flight: int = 0  # requests of this run already in flight when this one was sent
     error: Optional[str] = None
     unexpected: bool = False
     where: str = ""  # script#turn, for the unexpected-answer breakdown
@@ -114,6 +116,7 @@ class Run:
     samples: list[Sample] = field(default_factory=list)
     completed: Counter[str] = field(default_factory=Counter)
     unfinished: int = 0
+    in_flight: int = 0
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -144,6 +147,8 @@ class Client:
             raise Stop
         self.run.sent += 1
         started = self.run.now()
+        already = self.run.in_flight
+        self.run.in_flight += 1
         t = time.perf_counter()
         status, body, error = 0, b"", None
         try:
@@ -159,7 +164,9 @@ class Client:
             error = "timeout"
         except aiohttp.ClientError as exc:
             error = f"connection:{type(exc).__name__}"
-        sample = Sample(started, time.perf_counter() - t, kind, error)
+        finally:
+            self.run.in_flight -= 1
+        sample = Sample(started, time.perf_counter() - t, kind, already, error)
         self.run.record(sample)
         return status, body, sample
 
@@ -169,12 +176,12 @@ class Client:
 
 # --------------------------------------------------------------------------- REST
 async def rest_conversation(client: Client, base: str, script: Script, sender: str,
-                            think: float) -> bool:
+                            think: Think) -> bool:
     """Play one conversation; True when all its turns were sent."""
     url = f"{base}/webhooks/rest/webhook"
     for index, turn in enumerate(script.turns):
-        if index and think:
-            await asyncio.sleep(think)
+        if index:
+            await think.pause()
         status, body, sample = await client.post(
             "rest", url, json={"sender": sender, "message": turn.text or turn.digits or ""})
         if sample.error:
@@ -261,7 +268,7 @@ class PhoneSession:
 
 
 async def phone_conversation(client: Client, base: str, token: str, script: Script,
-                             call_sid: str, caller: str, think: float) -> bool:
+                             call_sid: str, caller: str, think: Think) -> bool:
     call = PhoneSession(client, base, token, call_sid, caller)
     sample, _ = await call.post("phone_dial", call.voice_url, call.params(CallStatus="ringing"))
     if sample.error:
@@ -271,8 +278,7 @@ async def phone_conversation(client: Client, base: str, token: str, script: Scri
             action = call.listening_action()
             if action is None:
                 break  # the bot closed or transferred earlier than scripted
-            if think:
-                await asyncio.sleep(think)
+            await think.pause()
             extra = ({"Digits": turn.digits} if turn.digits is not None
                      else {"SpeechResult": turn.text or "", "Confidence": "0.92"})
             sample, spoken = await call.post("phone_turn", action, call.params(**extra))
@@ -296,6 +302,26 @@ async def phone_conversation(client: Client, base: str, token: str, script: Scri
 
 # --------------------------------------------------------------------------- workers
 @dataclass
+class Think:
+    """A caller's pause before each turn: `mean` seconds, or uniform in mean × (1 ± spread).
+
+    With the same pause for everyone, callers whose answers came late together (a burst
+    served at once) come back together: the load keeps its bursts. People's pauses vary,
+    which breaks them up. `--think-spread 0` keeps the fixed pause of the earlier figures.
+    """
+
+    mean: float
+    spread: float
+    rng: random.Random
+
+    async def pause(self) -> None:
+        if self.mean <= 0:
+            return
+        factor = 1.0 + self.spread * (2.0 * self.rng.random() - 1.0) if self.spread else 1.0
+        await asyncio.sleep(self.mean * factor)
+
+
+@dataclass
 class Options:
     url: str
     channel: str
@@ -306,6 +332,7 @@ class Options:
     timeout: float
     max_requests: int
     twilio_token: str
+    think_spread: float = 0.0
     warmup: float = 0.0
     label: str = "run"
     seed: int = 1
@@ -316,10 +343,11 @@ class Options:
 async def worker(number: int, options: Options, client: Client, scripts: list[Script],
                  run: Run, run_id: str) -> None:
     rng = random.Random(options.seed * 1000 + number)
-    think = options.think if options.mode != "saturation" else 0.0
+    think = Think(options.think if options.mode != "saturation" else 0.0,
+                  options.think_spread, rng)
     # Callers do not all ring at the same instant: spread the starts over one think time.
-    if think:
-        await asyncio.sleep(rng.uniform(0, think))
+    if think.mean:
+        await asyncio.sleep(rng.uniform(0, think.mean))
     order = itertools.cycle(scripts[number % len(scripts):] + scripts[:number % len(scripts)])
     for count in itertools.count():
         if not run.may_send():
@@ -464,10 +492,15 @@ def summarise(run: Run, options: Options, elapsed: float) -> dict[str, Any]:
         }
 
     kinds = sorted({s.kind for s in measured})
+    in_flight = sorted(float(s.in_flight) for s in measured)
+    arrivals = Counter(int(s.started * 10) for s in measured)  # per 100 ms window
+    windows = [float(arrivals.get(w, 0)) for w in
+               range(int(run.warmup * 10), max(int(run.warmup * 10) + 1, int(elapsed * 10)))]
     return {
         "label": options.label, "url": options.url, "channel": options.channel,
         "mode": options.mode, "conversations": options.conversations,
         "think_s": options.think if options.mode != "saturation" else 0.0,
+        "think_spread": options.think_spread if options.mode != "saturation" else 0.0,
         "duration_s": options.duration, "warmup_s": run.warmup, "elapsed_s": round(elapsed, 1),
         "requests": len(measured), "requests_total": len(run.samples),
         "turns_per_s": round(len(measured) / window, 1),
@@ -480,6 +513,13 @@ def summarise(run: Run, options: Options, elapsed: float) -> dict[str, Any]:
         "latency_ms_by_kind": {
             k: stats(sorted(s.latency * 1000 for s in measured if s.kind == k)) for k in kinds
         },
+        # How bursty the offered load was: requests already in flight when each was sent,
+        # and requests sent per 100 ms window.
+        "in_flight_at_send": {q: percentile(in_flight, n) for q, n in
+                              (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))},
+        "sent_per_100ms": {
+            "mean": round(sum(windows) / len(windows), 1),
+            "p99": percentile(sorted(windows), 99), "max": max(windows)},
         "conversations_completed": dict(run.completed),
         "conversations_unfinished": run.unfinished,
         "machine": {"nproc": os.cpu_count(), "load_1m_end": round(os.getloadavg()[0], 2)},
@@ -489,7 +529,8 @@ def summarise(run: Run, options: Options, elapsed: float) -> dict[str, Any]:
 def print_report(report: dict[str, Any], out=sys.stdout) -> None:  # type: ignore[no-untyped-def]
     lat = report["latency_ms"]
     print(f"[{report['label']}] {report['channel']} {report['mode']}: "
-          f"{report['conversations']} conversations, think {report['think_s']} s, "
+          f"{report['conversations']} conversations, think {report['think_s']} s "
+          f"± {report['think_spread']:.0%}, "
           f"{report['elapsed_s']} s", file=out)
     print(f"  requests {report['requests']}  turns/s {report['turns_per_s']}  "
           f"errors {report['errors']} {report['error_kinds'] or ''}  "
@@ -499,6 +540,10 @@ def print_report(report: dict[str, Any], out=sys.stdout) -> None:  # type: ignor
     for kind, stats in report["latency_ms_by_kind"].items():
         print(f"    {kind:<15} p50 {stats['p50']}  p95 {stats['p95']}  p99 {stats['p99']}",
               file=out)
+    flight, sent = report["in_flight_at_send"], report["sent_per_100ms"]
+    print(f"  burstiness  in flight at send p50 {flight['p50']:.0f}  p99 {flight['p99']:.0f}  "
+          f"max {flight['max']:.0f};  sent per 100 ms mean {sent['mean']}  p99 {sent['p99']:.0f}  "
+          f"max {sent['max']:.0f}", file=out)
     cpu = report.get("cpu")
     if cpu:
         servers = "  ".join(f"{pid}: {sec} s" for pid, sec in cpu["server_cpu_s"].items())
@@ -575,6 +620,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds between a conversation's turns (callers, soak)")
+    parser.add_argument("--think-spread", type=float, default=THINK_SPREAD,
+                        help="each pause is uniform in think × (1 ± this); 0: always think")
     parser.add_argument("--warmup", type=float, default=0.0,
                         help="seconds at the start left out of the figures")
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
@@ -598,7 +645,8 @@ def options_from(args: argparse.Namespace) -> Options:
     return Options(
         url=args.url.rstrip("/"), channel=args.channel, mode=args.mode,
         conversations=args.conversations, duration=args.duration, think=args.think,
-        timeout=args.timeout, max_requests=args.max_requests, twilio_token=args.twilio_token,
+        think_spread=args.think_spread, timeout=args.timeout, max_requests=args.max_requests,
+        twilio_token=args.twilio_token,
         warmup=args.warmup, label=args.label, seed=args.seed, scripts_file=args.scripts,
         section=args.section,
     )
