@@ -376,3 +376,61 @@ def test_a_remembered_intent_leads_and_the_others_keep_their_order(
     assert out[index] >= REMEMBERED_CONFIDENCE - 1e-12
     others = [i for i in range(len(weights)) if i != index]
     assert sorted(others, key=lambda i: -out[i]) == sorted(others, key=lambda i: -probs[i])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.floats(-4, 4, allow_nan=False)), max_size=15))
+def test_a_sparse_block_is_scaled_as_scipy_normalises_its_summed_row(
+    cells: list[tuple[int, float]],
+) -> None:
+    from sklearn.preprocessing import normalize
+
+    from rasa_extensions.nlu.classifier import scaled_entries
+
+    block = sparse.coo_matrix(([v for _, v in cells], ([0] * len(cells), [c for c, _ in cells])),
+                              shape=(1, 10))
+    columns, values = scaled_entries(block, 10, True, 1.0)
+    ours = np.zeros(10)
+    ours[columns] = values
+    assert len(set(columns.tolist())) == len(columns)
+    assert np.allclose(ours, normalize(block.tocsr(), norm="l2").toarray().ravel())
+
+
+@pytest.mark.parametrize("config", [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4}])
+def test_sentence_count_vectors_give_rasas_sentence_features_alone(
+    storage: LocalModelStorage, config: dict[str, object]
+) -> None:
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+
+    from rasa_extensions.nlu.sentence_count_vectors import SentenceCountVectorsFeaturizer
+
+    tokenizer = JiebaTokenizer.create({**JiebaTokenizer.get_default_config()}, storage,
+                                      Resource("tok"), _context("tok"))
+    texts = ["我的快递还没到", "你们服务太差了", "谢谢你们", "订单号20261101002"]
+
+    def data() -> TrainingData:
+        training = TrainingData([Message(data={TEXT: t, "intent": f"i{n % 2}"})
+                                 for n, t in enumerate(texts)])
+        tokenizer.process_training_data(training)
+        return training
+
+    def featurised(component_type: type, text: str) -> Message:
+        component = component_type.create({**component_type.get_default_config(), **config},
+                                          storage, Resource(component_type.__name__),
+                                          _context("cv"))
+        component.train(data())
+        message = Message(data={TEXT: text})
+        tokenizer.process([message])
+        component.process([message])
+        return message
+
+    for text in ["快递还没到,服务太差", "谢谢", "完全没见过的话"]:
+        rasas, ours = featurised(CountVectorsFeaturizer, text), featurised(
+            SentenceCountVectorsFeaturizer, text)
+        rasa_sequence, rasa_sentence = rasas.get_sparse_features(TEXT)
+        our_sequence, our_sentence = ours.get_sparse_features(TEXT)
+        assert rasa_sequence is not None and our_sequence is None
+        assert (our_sentence.features != rasa_sentence.features).nnz == 0

@@ -72,10 +72,14 @@ def scaled_entries(block: Any, width: int, is_sparse: bool,
     The one place this scaling lives, for training (`design_matrix`) and scoring
     (`linear_scores`) alike."""
     if is_sparse:
-        row = sparse.csr_matrix(block, dtype=np.float64)
-        row.sum_duplicates()
-        norm = np.sqrt(np.dot(row.data, row.data))
-        return row.indices, (row.data / norm if norm else row.data)
+        # Rasa's featurizers give a 1 x width COO row. Summing its duplicate columns with
+        # numpy avoids building a scipy matrix per block per message, which cost 4.7 % of
+        # a loaded replica (classifier and malicious gate each score every message).
+        row = block if sparse.isspmatrix_coo(block) else sparse.coo_matrix(block)
+        columns, first = np.unique(row.col, return_inverse=True)
+        values = np.bincount(first, weights=row.data, minlength=len(columns)).astype(np.float64)
+        norm = np.sqrt(np.dot(values, values))
+        return columns, (values / norm if norm else values)
     return np.arange(width), np.asarray(block, dtype=np.float64).ravel() * dense_weight
 
 
