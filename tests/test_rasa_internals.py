@@ -140,3 +140,13 @@ def test_the_server_is_started_through_the_hook() -> None:
 
     service = rasa_server(ROOT, ROOT / "models" / "m.tar.gz", Ports(), "token")
     assert service.args[1:4] == ["-m", "rasa_extensions", "run"]
+
+
+def test_what_the_sentence_count_vectors_override_is_there() -> None:
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+
+    assert parameters(CountVectorsFeaturizer._create_features) == [
+        "self", "attribute", "all_tokens"]
+    assert "vectorizers" in inspect.getsource(CountVectorsFeaturizer.__init__)

@@ -1,0 +1,42 @@
+"""Rasa component: CountVectorsFeaturizer that gives the message text sentence features only.
+
+Rasa's featurizer counts the text twice per message: once per token (sequence features,
+for DIET and TED) and once for the whole text (sentence features). This pipeline's
+readers, the linear classifier and the malicious gate, read the sentence features
+alone (`rasa_extensions.nlu.classifier.sentence_blocks`), and its policies featurize no
+text. The per-token count was half of the featurizer's time, about 3 % of a loaded
+replica (docs/BENCHMARKS.md, "Capacity"). Same vocabulary, same sentence features;
+other attributes are featurized as Rasa does.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import scipy.sparse
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.shared.nlu.constants import TEXT
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
+    """Token or character n-gram counts of the whole message text, as one sentence row."""
+
+    def _create_features(
+        self, attribute: str, all_tokens: list[list[str]]
+    ) -> tuple[list[Optional[scipy.sparse.spmatrix]], list[Optional[scipy.sparse.spmatrix]]]:
+        if attribute != TEXT or not self.vectorizers.get(attribute):
+            return super()._create_features(attribute, all_tokens)
+        sentences: list[Optional[scipy.sparse.spmatrix]] = []
+        for tokens in all_tokens:
+            if not tokens:
+                sentences.append(None)
+                continue
+            # as Rasa builds the sentence row: the tokens joined by spaces
+            row = self.vectorizers[attribute].transform([" ".join(tokens)])
+            row.sort_indices()
+            sentences.append(row.tocoo())
+        return [None] * len(all_tokens), sentences
