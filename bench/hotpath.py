@@ -276,6 +276,75 @@ def step_past_states(repeat: int) -> dict[str, Any]:
             "after_ms": timed(lambda: one_turn(lambda t: t.past_states(domain)), repeat)}
 
 
+def step_applied_events(repeat: int) -> dict[str, Any]:
+    from rasa.shared.core.events import ActionExecuted, BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_extensions import speedups
+
+    base = list(_conversation("bench-applied", sessions=1, turns=20).events)
+    turn = [ActionExecuted("utter_order_status"), BotUttered("好的"),
+            ActionExecuted("action_listen")]
+
+    def one_turn(applied: Callable[[Any], Any]) -> None:
+        # what a turn asks: the session check, then each prediction twice (the rule
+        # policy's text- and intent-based states), once per action
+        tracker = DialogueStateTracker.from_events("bench-applied", base, [])
+        applied(tracker), applied(tracker), applied(tracker)
+        for event in turn:
+            tracker.update(event)
+            if isinstance(event, ActionExecuted):
+                applied(tracker), applied(tracker)
+
+    return {"step": "applied events, one turn (20-turn call, 7 asks)",
+            "before_ms": timed(lambda: one_turn(speedups._rasa_applied_events), repeat),
+            "after_ms": timed(lambda: one_turn(lambda t: t.applied_events()), repeat)}
+
+
+def step_states_handed_out(repeat: int) -> dict[str, Any]:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    tracker = DialogueStateTracker.from_events(
+        "bench-handed", list(_conversation("bench-handed", 1, 20).events), domain.slots)
+    tracker.past_states(domain)
+    prior = next(iter(tracker.__dict__["_hotline_prior_states"].values()))
+    events = tracker.applied_events()
+
+    def every_sub_state() -> Any:  # before: every sub-state of every kept state copied
+        return [{kind: dict(sub) for kind, sub in state.items()}
+                for state in prior.states] + [prior._state()]
+
+    return {"step": "past states handed out (20-turn call): every sub-state copied, or "
+                    "the user's only",
+            "before_ms": timed(every_sub_state, repeat),
+            "after_ms": timed(lambda: prior.states_after(events), repeat)}
+
+
+def step_block_scaling(repeat: int) -> dict[str, Any]:
+    from rasa_extensions.nlu.classifier import scaled_entries
+
+    rng = np.random.default_rng(2)
+    width, active = 5000, 40  # a character n-gram block of a typical message
+    block = sp.coo_matrix((np.ones(active), (np.zeros(active, int),
+                                             rng.integers(0, width, active))),
+                          shape=(1, width))
+
+    def through_scipy() -> Any:  # before: a CSR matrix built to sum the duplicates
+        row = sp.csr_matrix(block, dtype=np.float64)
+        row.sum_duplicates()
+        norm = np.sqrt(np.dot(row.data, row.data))
+        return row.indices, row.data / norm
+
+    before, after = through_scipy(), scaled_entries(block, width, True, 1.0)
+    assert np.array_equal(before[0], after[0]) and np.allclose(before[1], after[1])
+    return {"step": "one sparse feature block L2-normalised (the classifier and the "
+                    "malicious gate, every sparse block of every message)",
+            "before_ms": timed(through_scipy, repeat),
+            "after_ms": timed(lambda: scaled_entries(block, width, True, 1.0), repeat)}
+
+
 def _prediction_runners(model: Path, work: Path) -> tuple[Any, Any, Any]:
     from rasa.engine.loader import load_predict_graph_runner
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -370,8 +439,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         redis_process = start_local_redis(f"redis://127.0.0.1:{port}/0", Path(work))
         try:
             steps = [step_classifier(model, args.repeat),
+                     step_block_scaling(args.repeat),
                      step_action_response(args.repeat),
                      step_past_states(args.repeat // 20),
+                     step_applied_events(args.repeat // 4),
+                     step_states_handed_out(args.repeat // 4),
                      step_tracker_read(port, args.repeat // 4),
                      step_tracker_save(port, args.repeat // 4),
                      step_closed_check(port, args.repeat // 4),

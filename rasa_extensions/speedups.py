@@ -22,6 +22,13 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   with the ones replayed (same objects); anything else (an undo, a restart, another
   domain, the ML path that drops rule-only turns) is computed by Rasa's own code.
 
+- `DialogueStateTracker.applied_events` folds every event of the conversation again
+  each time it is asked, several times per prediction (4.6 % of a loaded replica).
+  The fold is kept on the tracker and continued over the new events while the events
+  only grow and name no new loop (a new loop name changes how earlier events read);
+  anything else is folded again from the first event. The past states handed to the
+  rule policy copy only the user sub-state, the one the featurizer edits.
+
 - every tracker Rasa builds (several per turn: each action runs on a copy) copies every
   slot with `copy.copy`, which goes through `__reduce_ex__` (about 6 %); slots are plain
   objects, so `Slot.__copy__` does what `copy.copy` does for them (new object, same
@@ -58,6 +65,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from itertools import islice
 from typing import Any, Optional
 
 import rasa.shared.utils.common
@@ -66,8 +74,10 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.constants import USER
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _installed = False
 
@@ -80,6 +90,7 @@ def install() -> None:
     _compile_action_response_validator()
     _cache_event_types()
     _incremental_past_states()
+    _incremental_applied_events()
     _cheap_slot_copies()
     _persistent_endpoint_sessions()
     _fewer_collections()
@@ -201,10 +212,11 @@ class _PriorStates:
                 self.states.append(self._state())
             self.replay.update(event)
             self.replayed.append(event)
-        # Featurizers edit the states they get in place (drop the text or the intent);
-        # the kept ones are handed out as copies (sub-states hold strings and tuples).
-        return [{kind: dict(sub) for kind, sub in state.items()} for state in self.states] + [
-            self._state()]
+        # Featurizers edit the user sub-state of the states they get in place (drop the
+        # text, the intent or the entities); the kept states are handed out with that one
+        # sub-state copied (the others are only read; sub-states hold strings and tuples).
+        return [{**state, USER: dict(state[USER])} if USER in state else dict(state)
+                for state in self.states] + [self._state()]
 
 
 _rasa_states_for_tracker_history = Domain.states_for_tracker_history  # Rasa's, for tests
@@ -229,6 +241,77 @@ def _incremental_past_states() -> None:
         return prior.states_after(events)
 
     Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+
+
+APPLIED_CACHE = "_hotline_applied_events"  # attribute on the tracker: it dies with it
+_rasa_applied_events = DialogueStateTracker.applied_events  # Rasa's, for tests
+
+
+class _AppliedEvents:
+    """Rasa's `applied_events` fold over a tracker's events, kept to be continued.
+
+    Rasa folds the events left to right into the applied list; each step depends on the
+    event, the list so far and the names of the loops anywhere in the events. So while
+    the events only grow (same deque, the events folded still there) and bring no new
+    loop name, folding the new ones onto the kept list gives Rasa's result.
+    """
+
+    def __init__(self, tracker: DialogueStateTracker) -> None:
+        self.events = tracker.events
+        self.loop_names = {e.name for e in self.events if isinstance(e, ActiveLoop) and e.name}
+        self.applied: list[Event] = []
+        self.count = 0
+        self.last: Optional[Event] = None
+        self.fold(tracker)
+
+    def continues(self, tracker: DialogueStateTracker) -> bool:
+        events = tracker.events
+        if events is not self.events or len(events) < self.count:
+            return False
+        if self.count and events[self.count - 1] is not self.last:
+            return False
+        return all(e.name in self.loop_names for e in islice(events, self.count, None)
+                   if isinstance(e, ActiveLoop) and e.name)
+
+    def fold(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's loop body (DialogueStateTracker.applied_events), over the new events."""
+        from rasa.shared.core.events import (
+            ActionReverted,
+            Restarted,
+            SessionStarted,
+            UserUtteranceReverted,
+            UserUttered,
+        )
+
+        applied, loops = self.applied, self.loop_names
+        for event in islice(self.events, self.count, None):
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied.clear()
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (isinstance(event, ActionExecuted) and event.action_name in loops
+                  and not tracker._first_loop_execution_or_unhappy_path(
+                      event.action_name, applied)):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+            self.last = event
+        self.count = len(self.events)
+
+
+def _incremental_applied_events() -> None:
+    def applied_events(self: DialogueStateTracker) -> list[Event]:
+        kept = self.__dict__.get(APPLIED_CACHE)
+        if kept is None or not kept.continues(self):
+            kept = self.__dict__[APPLIED_CACHE] = _AppliedEvents(self)
+        elif kept.count < len(self.events):
+            kept.fold(self)
+        return list(kept.applied)  # callers may edit the list they get
+
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
 def _cheap_slot_copies() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import rasa.shared.utils.common
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from jsonschema.validators import validator_for
@@ -323,3 +323,32 @@ def test_rule_matching_finds_the_keys_rasa_finds(rule_lookup: dict[str, dict[str
         history = json.loads(key)
         found = policy._get_possible_keys(rule_lookup["rules"], history)
         assert found == speedups._rasa_get_possible_keys(policy, rule_lookup["rules"], history)
+
+
+def _loop_named_late() -> list[list[Any]]:
+    """A form run twice before the loop is ever named: naming it later changes how
+    Rasa reads the earlier events (a repeated loop run is undone)."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop
+
+    return [[ActionExecuted("complaint_form"), ActionExecuted("complaint_form")],
+            [ActiveLoop("complaint_form")]]
+
+
+@settings(max_examples=200, deadline=None)
+@example(_loop_named_late())
+@given(st.lists(st.lists(_event_strategy(), min_size=1, max_size=6), min_size=1, max_size=8))
+def test_applied_events_grown_turn_by_turn_equal_rasas(steps: list[list[Any]]) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    speedups.install()
+    tracker = DialogueStateTracker("caller", _DOMAIN.slots)
+    for events in steps:  # a turn appends events; the processor and policies ask again
+        for event in events:
+            tracker.update(event)
+            fresh = DialogueStateTracker.from_events("caller", list(tracker.events),
+                                                     _DOMAIN.slots)
+            expected = speedups._rasa_applied_events(fresh)
+            first = tracker.applied_events()
+            assert first == expected
+            first.clear()  # a caller editing its list changes nothing kept
+            assert tracker.applied_events() == expected
