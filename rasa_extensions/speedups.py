@@ -387,18 +387,51 @@ def _sequential_prediction_graph() -> None:
 
 
 _rasa_get_possible_keys = RulePolicy._get_possible_keys  # Rasa's, for tests
+_Rule = tuple[str, list[dict[str, Any]]]  # a rule's key and its states, last first
+
+
+class _LastStateIndex:
+    """A lookup's rules by what their last state asks of the previous action."""
+
+    def __init__(self) -> None:
+        self.always: list[_Rule] = []  # no states: settled at once
+        self.no_previous: list[_Rule] = []  # match only a state with no previous action
+        self.by_previous_name: dict[str, list[_Rule]] = {}  # that action name, and more
+        self.any_previous: list[_Rule] = []  # any previous action, and more
 
 
 def _rule_matching_that_stops() -> None:
-    from rasa.shared.core.constants import PREVIOUS_ACTION
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+    from rasa.shared.nlu.constants import ACTION_NAME
 
     reversed_rules: dict[str, list[dict[str, Any]]] = {}  # rule key -> its states, last first
+    # id(lookup) -> (the lookup, its index, its size when indexed)
+    indexes: dict[int, tuple[dict[str, str], _LastStateIndex, int]] = {}
 
     def rule_states(key: str) -> list[dict[str, Any]]:
         states = reversed_rules.get(key)
         if states is None:
             states = reversed_rules[key] = list(reversed(RulePolicy._rule_key_to_state(key)))
         return states
+
+    def index_of(lookup: dict[str, str]) -> _LastStateIndex:
+        kept = indexes.get(id(lookup))
+        if kept is None or kept[0] is not lookup or kept[2] != len(lookup):
+            index = _LastStateIndex()
+            for key in lookup:
+                rule = rule_states(key)
+                previous = rule[0].get(PREVIOUS_ACTION) if rule else None
+                name = previous.get(ACTION_NAME) if previous else None
+                if not rule:
+                    index.always.append((key, rule))
+                elif not previous:
+                    index.no_previous.append((key, rule))
+                elif name and name != SHOULD_NOT_BE_SET:
+                    index.by_previous_name.setdefault(name, []).append((key, rule))
+                else:
+                    index.any_previous.append((key, rule))
+            kept = indexes[id(lookup)] = (lookup, index, len(lookup))
+        return kept[1]
 
     def applicable(policy: RulePolicy, rule: list[dict[str, Any]], index: int,
                    state: dict[str, Any]) -> bool:
@@ -413,12 +446,25 @@ def _rule_matching_that_stops() -> None:
 
     def _get_possible_keys(self: RulePolicy, lookup: dict[str, str],
                            states: list[dict[str, Any]]) -> set[str]:
-        possible = [(key, rule_states(key)) for key in lookup]
-        for index, state in enumerate(reversed(states)):
-            if all(len(rule) <= index for _, rule in possible):
+        if not states:
+            return set(lookup)
+        # The last state first, through the index: a rule whose last state names a
+        # previous action can only match a state with that previous action.
+        last = states[-1]
+        index = index_of(lookup)
+        previous = last.get(PREVIOUS_ACTION)
+        if not previous:
+            possible = index.always + index.no_previous
+        else:
+            named = index.by_previous_name.get(previous.get(ACTION_NAME), [])
+            possible = index.always + [
+                (key, rule) for key, rule in named + index.any_previous
+                if self._does_rule_match_state(rule[0], last)]
+        for depth, state in enumerate(reversed(states[:-1]), start=1):
+            if all(len(rule) <= depth for _, rule in possible):
                 break  # every rule left is settled (or none is left)
             possible = [(key, rule) for key, rule in possible
-                        if len(rule) <= index or applicable(self, rule, index, state)]
+                        if len(rule) <= depth or applicable(self, rule, depth, state)]
         return {key for key, _ in possible}
 
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]

@@ -352,3 +352,26 @@ def test_applied_events_grown_turn_by_turn_equal_rasas(steps: list[list[Any]]) -
             assert first == expected
             first.clear()  # a caller editing its list changes nothing kept
             assert tracker.applied_events() == expected
+
+
+_STATE = st.fixed_dictionaries({}, optional={
+    "prev_action": st.sampled_from([{"action_name": "action_listen"}, {"action_name": "utter_a"},
+                                    {"action_text": "好的"}, {}]),
+    "user": st.sampled_from([{"intent": "greet"}, {"intent": "goodbye"}, {"text": "嗯"}]),
+    "active_loop": st.sampled_from([{"name": "complaint_form"}, {"name": "should_not_be_set"}]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_STATE, max_size=3), min_size=1, max_size=8),
+       st.lists(_STATE, max_size=5))
+def test_rule_matching_on_made_up_rules_finds_the_keys_rasa_finds(
+    rules: list[list[dict[str, Any]]], history: list[dict[str, Any]]
+) -> None:
+    # rules the trained model does not have: no previous action in the last state,
+    # an empty one, a previous action by its text
+    speedups.install()
+    policy = RulePolicy.__new__(RulePolicy)
+    table = {json.dumps(rule, sort_keys=True): "utter_x" for rule in rules}
+    assert policy._get_possible_keys(table, history) == \
+        speedups._rasa_get_possible_keys(policy, table, history)
