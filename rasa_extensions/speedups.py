@@ -50,6 +50,10 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   samples spent ordering and tracking a small chain of nodes: `SequentialGraphRunner`
   (rasa_extensions/graph_runner.py) makes the same calls in a fixed order.
 
+- `RulePolicy._find_action_from_rules` formats every state of the conversation into
+  text, and deep-copies it, for a debug line, whatever the log level (about 1 %). The
+  text is now made only when that logger logs debug lines.
+
 - `RulePolicy._get_possible_keys` filters its rules against every state of the
   conversation, back to the first, though a rule is settled once the walk is past its
   length; each check rebuilds the rule's reversed states (about 5 %). Here the
@@ -96,6 +100,7 @@ def install() -> None:
     _fewer_collections()
     _sequential_prediction_graph()
     _rule_matching_that_stops()
+    _rule_states_formatted_only_when_logged()
     _installed = True
 
 
@@ -468,3 +473,18 @@ def _rule_matching_that_stops() -> None:
         return {key for key, _ in possible}
 
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
+
+
+def _rule_states_formatted_only_when_logged() -> None:
+    import logging
+
+    from rasa.core.policies.policy import Policy
+
+    original = Policy.format_tracker_states
+    # structlog's filter_by_level asks the stdlib logger of the module that logs
+    rule_logger = logging.getLogger("rasa.core.policies.rule_policy")
+
+    def format_tracker_states(states: list[dict[str, Any]]) -> str:
+        return original(states) if rule_logger.isEnabledFor(logging.DEBUG) else ""
+
+    RulePolicy.format_tracker_states = staticmethod(format_tracker_states)  # type: ignore[method-assign,assignment]

@@ -150,3 +150,12 @@ def test_what_the_sentence_count_vectors_override_is_there() -> None:
     assert parameters(CountVectorsFeaturizer._create_features) == [
         "self", "attribute", "all_tokens"]
     assert "vectorizers" in inspect.getsource(CountVectorsFeaturizer.__init__)
+
+
+def test_the_rule_policy_formats_its_states_only_for_a_log_line() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    source = inspect.getsource(RulePolicy._find_action_from_rules)
+    # made, then logged (`current_states=copy.deepcopy(current_states)`): nothing else
+    assert source.count("current_states") == 3
+    assert "format_tracker_states(states)" in source

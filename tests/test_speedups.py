@@ -375,3 +375,22 @@ def test_rule_matching_on_made_up_rules_finds_the_keys_rasa_finds(
     table = {json.dumps(rule, sort_keys=True): "utter_x" for rule in rules}
     assert policy._get_possible_keys(table, history) == \
         speedups._rasa_get_possible_keys(policy, table, history)
+
+
+def test_rule_states_are_formatted_only_for_a_debug_log() -> None:
+    import logging
+
+    from rasa.core.policies.policy import Policy
+
+    speedups.install()
+    states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    rule_logger = logging.getLogger("rasa.core.policies.rule_policy")
+    level = rule_logger.level
+    try:
+        rule_logger.setLevel(logging.INFO)
+        assert RulePolicy.format_tracker_states(states) == ""
+        rule_logger.setLevel(logging.DEBUG)
+        assert RulePolicy.format_tracker_states(states) == Policy.format_tracker_states(states)
+        assert "greet" in RulePolicy.format_tracker_states(states)
+    finally:
+        rule_logger.setLevel(level)
