@@ -26,6 +26,7 @@ from bot.config.repair import FormSpec, RepairConfig
 from bot.language.numbers import order_number_in, phone_candidate
 from bot.language.patterns import asks_for_someone
 from bot.language.replies import (
+    asks_a_question,
     greets,
     only_asks_to_complain,
     retracts_complaint,
@@ -318,6 +319,9 @@ def _in_form(
         return [REPEAT, LISTEN]
     if intent in config.endings:
         return [KEEP_FORM, config.endings[intent], END]
+    asked_aside = _question_aside(turn, spec, form, config)
+    if asked_aside:
+        return asked_aside
     answers = config.answers | (spec.intents if spec else frozenset())
     if intent in answers or _free_text_answer(turn, spec, config):
         return None  # the form reads the answer; a refusal comes back as REJECTED
@@ -332,6 +336,22 @@ def _in_form(
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
     return _digression(intent, form, config)
+
+
+def _question_aside(turn: CallerTurn, spec: FormSpec | None, form: str,
+                    config: RepairConfig) -> list[PlanItem] | None:
+    """`等等，我想先问一下你们保修多久` at the order-number question: the NLU is not sure
+    (not understood, the warranty question close behind) but the caller asks a question
+    of their own. It is answered and the form's question comes again, instead of the
+    form reading it as no answer (an optional question was skipped without a word)."""
+    asked = turn.also_asks
+    if (turn.intent != config.nomatch_intent or not asked
+            or not (asked in config.business or config.form_for_intent(asked))
+            or (spec and asked in spec.intents) or not asks_a_question(turn.text)
+            or turn.requested_slot in turn.values
+            or (spec and turn.requested_slot in spec.free_text)):
+        return None
+    return _digression(asked, form, config)
 
 
 def _gives_a_number(text: str) -> bool:

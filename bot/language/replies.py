@@ -121,3 +121,15 @@ def refers_to_that_order(text: str) -> bool:
 def retracts_complaint(text: str) -> bool:
     """`不投诉了`, `不是投诉`, `我不是来投诉的`: the caller takes back the complaint."""
     return bool(_RETRACT_COMPLAINT.search(text))
+
+
+# "Let me first ask …": the message is a question of the caller's own, not an answer.
+_ASKS = re.compile(
+    r"[?？]|[吗呢][?？!！。.]?$|问一下|问问|请问|想问|多久|多长时间|多少|怎么|为什么|哪里|哪儿"
+    r"|几天|能不能|可不可以|是不是|有没有"
+)
+
+
+def asks_a_question(text: str) -> bool:
+    """`等等，我想先问一下你们保修多久`: the caller asks something of their own."""
+    return bool(_ASKS.search(text.strip()))
