@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.support import dialogue_settings, utter
 from bot.backend import BusinessBackend, JsonBusinessBackend
 from bot.config import hotline_config
+from bot.conversation import intents_behind
 
 
 @lru_cache(maxsize=1)
@@ -44,14 +45,23 @@ LOOKUP_FORM = "order_lookup_form"
 
 def requested_topic(tracker: Tracker) -> Optional[str]:
     """The business intent the caller asked about most recently in this session."""
-    topics = hotline_config().business_intents
+    config = hotline_config()
+    topics = config.business_intents
+    latest = True
     for event in reversed(tracker.events):
         if event.get("event") in ("session_started", "restart"):
             return None
         if event.get("event") == "user":
-            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            parse = event.get("parse_data") or {}
+            name = (parse.get("intent") or {}).get("name")
             if name in topics:
                 return str(name)
+            if latest and name == config.repair.nomatch_intent:
+                # `等等，我想先问一下发票怎么开`: not understood, the question close behind
+                asked = next((n for n in intents_behind(parse) if n in topics), None)
+                if asked:
+                    return asked
+            latest = False
     return None
 
 

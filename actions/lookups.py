@@ -19,7 +19,7 @@ from actions.business import backend
 from actions.forms import NOT_GIVEN, CallerMessage, FormReading, form_when_caller_spoke, given
 from actions.support import conversation_of, latest_intent, utter
 from bot.config import hotline_config
-from bot.conversation import intent_beside
+from bot.conversation import intents_behind
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.language.replies import refers_to_that_order
 from bot.tickets.errors import TicketError
@@ -42,7 +42,8 @@ class ValidateOrderLookupForm(FormReading):
         intent = latest_intent(tracker)
         if intent not in topics:
             # started by a switch (`不投诉了，帮我查下订单到哪了`): the request beside
-            intent = intent_beside(tracker.latest_message or {})
+            intent = next((name for name in intents_behind(tracker.latest_message or {})
+                           if name in topics), None)
         started_here = form_when_caller_spoke(tracker) != self.form_name()
         if intent in topics and (started_here or (
                 intent in self._form_intents() and intent != tracker.get_slot("business_topic"))):

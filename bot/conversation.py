@@ -129,6 +129,14 @@ class Conversation:
         return ""
 
 
+def intents_behind(parse_data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every intent ranked behind the caller's in a message's parse that reaches
+    `BESIDE`, best first: what the caller may also mean."""
+    ranking = list(parse_data.get("intent_ranking") or [])[1:]
+    return tuple(str(entry["name"]) for entry in ranking
+                 if entry.get("name") and float(entry.get("confidence") or 0) >= BESIDE)
+
+
 def intent_beside(parse_data: Mapping[str, Any]) -> Optional[str]:
     """The intent ranked right behind the caller's in a message's parse, when it reaches
     `BESIDE`: what the caller also means."""

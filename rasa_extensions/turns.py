@@ -24,7 +24,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversation import BESIDE, intent_beside
+from bot.conversation import BESIDE, intent_beside, intents_behind
 from bot.dialogue.planner import OPENED_ON_CONNECT, REJECTED, CallerTurn, TurnProgress
 
 CLOSED_SLOT = "session_closed"
@@ -130,6 +130,7 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         refused_slot=found.get(REFUSED_SLOT) if form else None,
         last_form=last_form,
         also_asks=intent_beside(user.parse_data or {}),
+        behind=intents_behind(user.parse_data or {}),
         confidence=_confidence(user.parse_data or {}),
         said=tuple(reversed(said)),
         topic=found.get(TOPIC_SLOT) if form else None,

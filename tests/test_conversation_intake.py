@@ -92,3 +92,15 @@ def test_what_was_said_before_the_latest_message_and_a_slot_since_cleared() -> N
     assert conversation.last_value_this_session("order_number") == "20261101001"
     assert Conversation(sender_id="c", events=[*events, {"event": "session_started"}]
                         ).last_value_this_session("order_number") is None
+
+
+def test_the_intents_read_close_behind_come_best_first_above_the_floor() -> None:
+    from bot.conversation import BESIDE, intents_behind
+
+    parse = {"intent_ranking": [
+        {"name": "nlu_fallback", "confidence": 0.30}, {"name": "hold_on", "confidence": 0.29},
+        {"name": "repair_warranty", "confidence": 0.23},
+        {"name": "inform", "confidence": BESIDE - 0.01}]}
+    assert intents_behind(parse) == ("hold_on", "repair_warranty")
+    assert intents_behind({}) == ()
+    assert intents_behind({"intent_ranking": parse["intent_ranking"][:1]}) == ()

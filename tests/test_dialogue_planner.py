@@ -491,13 +491,13 @@ def test_a_question_of_the_callers_own_at_a_form_question_is_served_first() -> N
     # (0.30), the warranty question close behind (0.23). It was read as no answer and
     # the optional question skipped without a word; the question is served first now.
     asked = in_form("nlu_fallback", "order_number", text="等等，我想先问一下你们保修多久",
-                    also_asks="repair_warranty")
+                    also_asks="hold_on", behind=("hold_on", "repair_warranty"))
     assert play(asked)[:2] == ["action_set_form_aside", "order_lookup_form"]
-    invoice = replace(asked, text="那发票怎么开？", also_asks="invoice")
+    invoice = replace(asked, text="那发票怎么开？", behind=("invoice",))
     assert play(invoice, {"form_aside": "complaint_form"})[:2] == [
         "action_set_form_aside", "action_answer_business"]
     # not a question, an answer the form reads, the description, or the form's own request
     assert play(replace(asked, text="嗯那个保修的")) == ["<rules>"]
     assert play(replace(asked, values=frozenset({"order_number"}))) == ["<rules>"]
     assert play(replace(asked, requested_slot="complaint_description")) == ["<rules>"]
-    assert play(replace(asked, also_asks="complaint")) == ["<rules>"]
+    assert play(replace(asked, behind=("hold_on", "complaint"))) == ["<rules>"]
