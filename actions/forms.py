@@ -45,6 +45,7 @@ from bot.language.numbers import (
 )
 from bot.language.patterns import names_a_place
 from bot.language.replies import (
+    asks_for_a_visit,
     confirms,
     corrects,
     denies,
@@ -105,6 +106,12 @@ class CallerMessage:
     @property
     def corrects(self) -> bool:
         return self.intent == "correct" or corrects(self.text)
+
+    @property
+    def asks_for_a_visit(self) -> bool:
+        """`那你们能不能派人来修一下`: someone to be sent (hotline.yml: a request taken
+        down, not an order question), which a complaint keeps with its description."""
+        return self.intent in hotline_config().repair.visits and asks_for_a_visit(self.text)
 
 
 def form_when_caller_spoke(tracker: Tracker) -> Optional[str]:
@@ -256,10 +263,12 @@ class FormReading(FormValidationAction):
             utter(dispatcher, f"utter_why_{slot}")
             return {REFUSED_SLOT: slot}  # not a value: the question is asked again
         bare = self.bare(slot, message, tracker)
-        if bare is None and (message.intent in self._form_intents() or message.corrects):
+        if bare is None and (message.intent in self._form_intents() or message.corrects
+                             or message.asks_for_a_visit):
             # `好的，继续投诉吧` after a digression (the caller wants the form to go on), or
             # a correction of an earlier answer (`我姓欧阳不是欧`): no answer and no skip
-            # of the pending question, which is asked again.
+            # of the pending question, which is asked again. So is a visit asked for
+            # (`派人来修一下`), which a complaint keeps as more detail.
             return {}
         if bare is None and slot in self._optional():
             return {slot: NOT_GIVEN}  # an optional question is not asked twice
@@ -436,7 +445,8 @@ class ValidateComplaintForm(FormReading):
             # `他把包裹直接扔在门口，东西都摔坏了` while the surname is asked: more about the
             # problem, not a failed answer; kept with the description, said so, and the
             # pending question comes again
-            utter(dispatcher, "utter_detail_noted")
+            asked_visit = CallerMessage.of(tracker).asks_for_a_visit
+            utter(dispatcher, "utter_visit_noted" if asked_visit else "utter_detail_noted")
             events.append(SlotSet("complaint_description", detail))
         return events
 
@@ -449,7 +459,8 @@ class ValidateComplaintForm(FormReading):
                 or reads_message(tracker, self.form_name()) is not Reading.ALL):
             return None
         message = CallerMessage.of(tracker)
-        if message.intent not in self._form_intents() or message.declines or message.corrects:
+        if ((message.intent not in self._form_intents() and not message.asks_for_a_visit)
+                or message.declines or message.corrects):
             return None
         said = latest_text(tracker).strip()
         if len(said) < 4 or said in str(described):

@@ -501,3 +501,16 @@ def test_a_question_of_the_callers_own_at_a_form_question_is_served_first() -> N
     assert play(replace(asked, values=frozenset({"order_number"}))) == ["<rules>"]
     assert play(replace(asked, requested_slot="complaint_description")) == ["<rules>"]
     assert play(replace(asked, behind=("hold_on", "complaint"))) == ["<rules>"]
+
+
+def test_a_visit_asked_for_in_a_complaint_goes_with_it_a_warranty_question_is_looked_up() -> None:
+    # `那你们能不能派人来修一下` while the surname is asked, in a complaint about a broken
+    # fridge: the form takes it down with the complaint (more detail), no warranty lookup
+    visit = in_form("repair_warranty", text="那你们能不能派人来修一下")
+    assert play(visit) == ["<rules>"]
+    question = in_form("repair_warranty", text="还在保修期吗")
+    assert play(question)[:2] == ["action_set_form_aside", "order_lookup_form"]
+    # a form that keeps no description serves it as before
+    callback = CallerTurn(intent="repair_warranty", text="派个师傅上门修一下",
+                          form="callback_form", requested_slot="surname")
+    assert play(callback)[:2] == ["action_set_form_aside", "order_lookup_form"]

@@ -110,6 +110,12 @@ class RepairConfig:
     endings_for_someone: frozenset[str] = frozenset()
 
 
+    @property
+    def visits(self) -> frozenset[str]:
+        """Requests taken down to send someone (a repair, an installation, a return), not
+        questions about an order: asked for in a complaint, they go with it."""
+        return self.registers - self.registers_after_explaining
+
     def ladder_for(self, intent: str) -> Ladder | None:
         return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
 

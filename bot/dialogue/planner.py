@@ -27,6 +27,7 @@ from bot.language.numbers import order_number_in, phone_candidate
 from bot.language.patterns import asks_for_someone
 from bot.language.replies import (
     asks_a_question,
+    asks_for_a_visit,
     greets,
     only_asks_to_complain,
     retracts_complaint,
@@ -336,6 +337,11 @@ def _in_form(
         return None  # `我姓林` read as a request to wait: the surname is the answer
     if intent in config.chitchat:
         return [config.chitchat[intent], *back]
+    if (spec and spec.files_ticket and spec.free_text and intent in config.visits
+            and asks_for_a_visit(turn.text)):
+        # `那你们能不能派人来修一下` in a complaint about a broken fridge: taken down with
+        # the complaint (actions/forms.py), not a lookup of the warranty
+        return None
     return _digression(intent, form, config)
 
 

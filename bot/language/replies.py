@@ -133,3 +133,12 @@ _ASKS = re.compile(
 def asks_a_question(text: str) -> bool:
     """`等等，我想先问一下你们保修多久`: the caller asks something of their own."""
     return bool(_ASKS.search(text.strip()))
+
+
+# "Send someone round": a visit asked for (a repair, an installation), not a question.
+_VISIT = re.compile(r"派人|派个|师傅|上门|(?:来|过来)(?:给我|帮我)?(?:修|装|看)|报修|报个修")
+
+
+def asks_for_a_visit(text: str) -> bool:
+    """`那你们能不能派人来修一下`, `派个师傅上门`: the caller wants someone sent."""
+    return bool(_VISIT.search(text))
