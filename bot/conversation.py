@@ -140,8 +140,5 @@ def intents_behind(parse_data: Mapping[str, Any]) -> tuple[str, ...]:
 def intent_beside(parse_data: Mapping[str, Any]) -> Optional[str]:
     """The intent ranked right behind the caller's in a message's parse, when it reaches
     `BESIDE`: what the caller also means."""
-    ranking = list(parse_data.get("intent_ranking") or [])
-    if len(ranking) < 2 or float(ranking[1].get("confidence") or 0) < BESIDE:
-        return None
-    name = ranking[1].get("name")
-    return str(name) if name else None
+    behind = intents_behind(parse_data)
+    return behind[0] if behind else None

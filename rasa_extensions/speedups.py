@@ -57,8 +57,10 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
 - `RulePolicy._get_possible_keys` filters its rules against every state of the
   conversation, back to the first, though a rule is settled once the walk is past its
   length; each check rebuilds the rule's reversed states (about 5 %). Here the
-  reversed states are kept per rule and the walk stops when no rule is left or every
-  one left is settled: the same keys.
+  reversed states are kept per rule; the rules whose last state can match are found
+  through an index by the previous action their last state names (every rule was
+  checked against the last state before, at every prediction); and the walk stops when
+  no rule is left or every one left is settled: the same keys.
 
 Installed by the server's start-up hook (rasa_extensions/startup.py), in the Rasa server only.
 `HOTLINE_RASA_SPEEDUPS=0` leaves Rasa untouched (e.g. to compare with stock Rasa, or
