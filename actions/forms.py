@@ -147,6 +147,9 @@ def actions_since_caller(tracker: Tracker, form: str) -> list[str]:
 # it: after the calming line, what an angry caller stated outright (`我姓王，都第三次了！`)
 # still answers the form (but the outburst is no bare answer to its question).
 ACKNOWLEDGEMENTS = frozenset({"action_ladder_angry", "utter_calm_down"})
+# Values said before their question that are acknowledged (`utter_noted_<slot>`); a
+# phone number is read back instead, a surname shows in how the caller is addressed.
+NOTED_OUT_OF_TURN = ("order_number",)
 
 
 class Reading(Enum):
@@ -201,6 +204,12 @@ class FormReading(FormValidationAction):
         asked = before.get("requested_slot")
         if asked and now.get(asked) is not None and before.get(REFUSED_SLOT) == asked:
             events.append(SlotSet(REFUSED_SLOT, None))  # answered after all
+        if asked and not given(now.get(asked)) and before.get(REFUSED_SLOT) != asked:
+            # `订单号是20261101003` while the surname is asked: kept, and said so, before
+            # the surname question comes again (it sounded as if nobody listened)
+            for slot in NOTED_OUT_OF_TURN:
+                if slot != asked and given(now.get(slot)) and not given(before.get(slot)):
+                    utter(dispatcher, f"utter_noted_{slot}", **{slot: str(now[slot])})
         confirmed = self._corrections_confirmed(domain)
         for slot, value in now.items():
             if (slot in confirmed and given(before.get(slot)) and given(value)
