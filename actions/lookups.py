@@ -21,7 +21,7 @@ from actions.support import conversation_of, latest_intent, utter
 from bot.config import hotline_config
 from bot.conversation import intents_behind
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
-from bot.language.replies import refers_to_that_order
+from bot.language.replies import names_another_order, refers_to_that_order
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
 
@@ -54,10 +54,20 @@ class ValidateOrderLookupForm(FormReading):
 
     def stated_order_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
         stated = super().stated_order_number(message, tracker)
-        if stated is None and refers_to_that_order(message.text):
-            # `那这个订单的退款呢`: the order just looked up (its answer forgot the number)
+        if stated is None and (refers_to_that_order(message.text)
+                               or self._same_question_again(message, tracker)):
+            # `那这个订单的退款呢`, or `那大概什么时候能到` right after the status: the order
+            # just looked up (its answer forgot the number)
             return conversation_of(tracker).last_value_this_session("order_number")
         return stated
+
+    def _same_question_again(self, message: CallerMessage, tracker: Tracker) -> bool:
+        """The request this session's last lookup answered, asked again as the lookup
+        starts, about no other order."""
+        conversation = conversation_of(tracker)
+        return (form_when_caller_spoke(tracker) != self.form_name()
+                and not names_another_order(message.text)
+                and message.intent == conversation.last_value_this_session("business_topic"))
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

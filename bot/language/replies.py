@@ -142,3 +142,14 @@ _VISIT = re.compile(r"派人|派个|师傅|上门|(?:来|过来)(?:给我|帮我
 def asks_for_a_visit(text: str) -> bool:
     """`那你们能不能派人来修一下`, `派个师傅上门`: the caller wants someone sent."""
     return bool(_VISIT.search(text))
+
+
+_ANOTHER_ORDER = re.compile(
+    r"另(?:一|外)|还有(?:一|个)|别的(?:订单|单)|其他(?:订单|单)|新的?(?:订单|单)"
+    r"|再(?:查|问)(?:一|个)|又一"
+)
+
+
+def names_another_order(text: str) -> bool:
+    """`我还有一个订单也查一下`: the caller means an order other than the one just talked about."""
+    return bool(_ANOTHER_ORDER.search(text))
