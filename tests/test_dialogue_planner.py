@@ -514,3 +514,16 @@ def test_a_visit_asked_for_in_a_complaint_goes_with_it_a_warranty_question_is_lo
     callback = CallerTurn(intent="repair_warranty", text="派个师傅上门修一下",
                           form="callback_form", requested_slot="surname")
     assert play(callback)[:2] == ["action_set_form_aside", "order_lookup_form"]
+
+
+def test_what_is_wrong_said_after_the_return_offer_takes_it_down() -> None:
+    # `我要退货` … the policy and the offer … `东西有质量问题` (nlu_fallback 0.30) got
+    # "please repeat"; the caller goes ahead with the return
+    said = ("utter_return_exchange", "utter_anything_else")
+    turn = CallerTurn(intent="nlu_fallback", text="东西有质量问题", said=said,
+                      last_response="utter_anything_else", served=True)
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+    leaving = replace(turn, intent="deny", text="没有质量问题了，不用了")
+    assert "action_start_registration" not in play(leaving)
+    no_offer = replace(turn, said=("utter_invoice", "utter_anything_else"))
+    assert "action_start_registration" not in play(no_offer)

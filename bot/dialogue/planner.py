@@ -259,16 +259,18 @@ def _outside_form(
 def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bool:
     """A yes to an answer's offer to take the request down: the request again, a yes that
     names the offer (`好的，帮我登记一下退货`, whatever the NLU reads it as), a request to
-    book it, or the order number; not a bare `嗯`, which answers the "anything else?"
-    asked after the offer."""
+    book it, the order number, or what is wrong; not a bare `嗯`, which answers the
+    "anything else?" asked after the offer."""
     intent = turn.intent
     if intent == offered or intent in config.takes_offer - config.go_ahead:
         return True
     leaves = config.no_more | config.control_intents | config.cancel
-    # An order number given right after the offer (`订单号20261101002`): the caller goes
-    # ahead, and the request is taken down with that number.
+    # An order number given right after the offer (`订单号20261101002`), or what is wrong
+    # (`东西有质量问题` after the return policy): the caller goes ahead, and the request
+    # is taken down.
     return intent not in leaves and (takes_up_offer(turn.text)
-                                     or order_number_in(turn.text) is not None)
+                                     or order_number_in(turn.text) is not None
+                                     or _names_a_problem(turn.text, config))
 
 
 def _register(config: RepairConfig) -> list[PlanItem]:
