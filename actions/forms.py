@@ -449,17 +449,19 @@ class ValidateComplaintForm(FormReading):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        detail = self._more_detail(tracker, events)
+        message = CallerMessage.of(tracker)
+        detail = self._more_detail(tracker, message, events)
         if detail is not None:
             # `他把包裹直接扔在门口，东西都摔坏了` while the surname is asked: more about the
             # problem, not a failed answer; kept with the description, said so, and the
             # pending question comes again
-            asked_visit = CallerMessage.of(tracker).asks_for_a_visit
-            utter(dispatcher, "utter_visit_noted" if asked_visit else "utter_detail_noted")
+            utter(dispatcher,
+                  "utter_visit_noted" if message.asks_for_a_visit else "utter_detail_noted")
             events.append(SlotSet("complaint_description", detail))
         return events
 
-    def _more_detail(self, tracker: Tracker, events: list[EventType]) -> Optional[str]:
+    def _more_detail(self, tracker: Tracker, message: CallerMessage,
+                     events: list[EventType]) -> Optional[str]:
         """The description with the caller's latest message added, when that message
         says more about the problem while another question is pending and answers none."""
         requested = tracker.get_slot("requested_slot")
@@ -467,7 +469,6 @@ class ValidateComplaintForm(FormReading):
         if (events or not given(described) or requested in (None, "complaint_description")
                 or reads_message(tracker, self.form_name()) is not Reading.ALL):
             return None
-        message = CallerMessage.of(tracker)
         if ((message.intent not in self._form_intents() and not message.asks_for_a_visit)
                 or message.declines or message.corrects):
             return None

@@ -305,11 +305,13 @@ def step_states_handed_out(repeat: int) -> dict[str, Any]:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    from rasa_extensions import speedups
+
     domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
     tracker = DialogueStateTracker.from_events(
         "bench-handed", list(_conversation("bench-handed", 1, 20).events), domain.slots)
     tracker.past_states(domain)
-    prior = next(iter(tracker.__dict__["_hotline_prior_states"].values()))
+    prior = next(iter(tracker.__dict__[speedups.STATES_CACHE].values()))
     events = tracker.applied_events()
 
     def every_sub_state() -> Any:  # before: every sub-state of every kept state copied
