@@ -41,10 +41,18 @@ Found by profiling the server under load (py-spy; figures in docs/BENCHMARKS.md)
   server's own keep-alive (Sanic: 5 s) could close one under a request. The body
   (the session's tracker) is encoded with ujson, in half json.dumps' time.
 
+- an action call carries the whole conversation, and a form's validation call the whole
+  domain (30–50 KB late in a call), encoded here and decoded by the action server. The
+  user events before the latest one go without their intent ranking, token offsets and
+  malicious gate, and the domain without its responses' texts: the action server reads
+  neither (the latest message goes whole; Rasa renders the responses).
+
 - the cyclic garbage collector: a turn allocates tens of thousands of short-lived
   objects, and Python's default thresholds collect every 700 allocations and walk the
   older generations (the loaded model) every 7,000 and 70,000; (50,000, 20, 20)
-  measured 9 % more turns a second (docs/BENCHMARKS.md).
+  measured 9 % more turns a second (docs/BENCHMARKS.md). Once the model is loaded,
+  everything alive is frozen (`gc.freeze`), so a full collection no longer walks the
+  model's ~500,000 objects: about 200 ms during which the replica answers no one.
 
 - the prediction graph is run by dask's scheduler twice a turn, about 8 % of the
   samples spent ordering and tracking a small chain of nodes: `SequentialGraphRunner`
@@ -99,6 +107,7 @@ def install() -> None:
     _incremental_applied_events()
     _cheap_slot_copies()
     _persistent_endpoint_sessions()
+    _slimmer_action_calls()
     _fewer_collections()
     _sequential_prediction_graph()
     _rule_matching_that_stops()
@@ -374,6 +383,51 @@ def _persistent_endpoint_sessions() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+# What the action server reads of a user event other than the latest (the latest one, and
+# `latest_message`, go whole: actions read the ranking behind the caller's intent there).
+KEPT_PARSE_KEYS = ("intent", "entities", "text", "message_id", "metadata")
+
+
+def slim_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of an action call, with every user event but the latest carrying only
+    `KEPT_PARSE_KEYS` of its parse: no intent ranking, token offsets or malicious gate.
+    Every event stays, in order (actions count turns); the dicts passed in are not changed."""
+    latest = next((i for i in range(len(events) - 1, -1, -1)
+                   if events[i].get("event") == "user"), None)
+    slim = []
+    for i, event in enumerate(events):
+        parse = event.get("parse_data") if event.get("event") == "user" else None
+        if parse and i != latest:
+            event = {**event, "parse_data": {k: parse[k] for k in KEPT_PARSE_KEYS if k in parse}}
+        slim.append(event)
+    return slim
+
+
+def _slimmer_action_calls() -> None:
+    """An action call carries the whole conversation and, for a form's validation, the
+    whole domain: 30–50 KB a call late in a call, encoded by Rasa and decoded by the
+    action server at every form turn. The action server reads neither the rankings of
+    earlier messages nor the responses' texts (Rasa renders them), so they stay home."""
+    rasa_format = RemoteAction._action_call_format
+    without_responses: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker,
+                            domain: Domain) -> dict[str, Any]:
+        body = rasa_format(self, tracker, domain)
+        state = body["tracker"]
+        state["events"] = slim_events(state["events"])
+        if "domain" in body:  # Rasa keeps one `as_dict()` per domain: remember its slim copy
+            full = body["domain"]
+            kept = without_responses.get(id(full))
+            if kept is None or kept[0] is not full:
+                kept = without_responses[id(full)] = (
+                    full, {k: v for k, v in full.items() if k != "responses"})
+            body["domain"] = kept[1]
+        return body
+
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+
+
 def _fewer_collections() -> None:
     import gc
 
@@ -382,6 +436,28 @@ def _fewer_collections() -> None:
     # the older ones, which hold the loaded model, every 7,000 and 70,000: most of that
     # walking finds nothing, as these objects die with their turn.
     gc.set_threshold(50_000, 20, 20)
+    _frozen_model()
+
+
+def _frozen_model() -> None:
+    """After the model loads, move everything alive into the collector's permanent
+    generation (`gc.freeze`): a full collection otherwise walks the ~500,000 objects of
+    the loaded model to find none of them garbage, a 180–230 ms stall of the replica
+    under load, which queues every turn behind it."""
+    import gc
+
+    import rasa.core.run
+
+    load_agent_on_start = rasa.core.run.load_agent_on_start
+
+    async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
+        agent = await load_agent_on_start(*args, **kwargs)
+        gc.collect()  # the garbage of loading goes now, not frozen with the model
+        gc.freeze()
+        return agent
+
+    # serve_application binds the name when it registers its start listener
+    rasa.core.run.load_agent_on_start = load_agent_then_freeze
 
 
 def _sequential_prediction_graph() -> None:
@@ -490,3 +566,4 @@ def _rule_states_formatted_only_when_logged() -> None:
         return original(states) if rule_logger.isEnabledFor(logging.DEBUG) else ""
 
     RulePolicy.format_tracker_states = staticmethod(format_tracker_states)  # type: ignore[method-assign,assignment]
+

@@ -6,8 +6,10 @@ functions of Rasa's (monkeypatches):
 - `service_down`: a custom action that cannot reach the action server gives the caller
   the holding line, a hand-off and a deferred ticket instead of silence
   (wraps `MessageProcessor._run_action`);
-- `speedups`: two profiled hot paths made cheap with the same results
-  (`RemoteAction._validate_action_result`, `Event.resolve_by_type`).
+- `speedups`: profiled hot paths made cheap with the same results (the action
+  response's validation, event types, past states, applied events, slot copies, the
+  action server's connections and request body, the collector, the prediction graph's
+  runner, the rule walk; each named in its docstring).
 
 `install()` is called once, explicitly, by the server's entry point
 (`python -m rasa_extensions run …`, see `__main__`) before Rasa starts; importing a

@@ -16,7 +16,8 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from rasa_extensions import speedups
@@ -394,3 +395,74 @@ def test_rule_states_are_formatted_only_for_a_debug_log() -> None:
         assert "greet" in RulePolicy.format_tracker_states(states)
     finally:
         rule_logger.setLevel(level)
+
+
+def _call_body(events: list[Event]) -> tuple[dict[str, Any], DialogueStateTracker]:
+    speedups.install()
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    tracker = DialogueStateTracker.from_events("caller", events, domain.slots)
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    action = RemoteAction("validate_complaint_form", endpoint)
+    return action._action_call_format(tracker, domain), tracker
+
+
+def _said(text: str, intent: str) -> UserUttered:
+    ranking = [{"name": intent, "confidence": 0.7}, {"name": "angry", "confidence": 0.2}]
+    return UserUttered(text, {"name": intent, "confidence": 0.7}, [], parse_data={
+        "intent": {"name": intent, "confidence": 0.7}, "entities": [], "text": text,
+        "intent_ranking": ranking, "text_tokens": [[0, len(text)]],
+        "malicious": {"score": 0.01, "evidence": [], "proposed": False, "decided": False}})
+
+
+def test_an_action_call_keeps_every_event_and_the_latest_message_whole() -> None:
+    events: list[Event] = [
+        ActionExecuted("action_listen"), _said("我要投诉", "complaint"),
+        ActionExecuted("complaint_form"), SlotSet("complaint_description", "快递没到"),
+        ActionExecuted("action_listen"), _said("三天了还没到", "inform"),
+    ]
+    body, tracker = _call_body(events)
+    sent = body["tracker"]["events"]
+    rasa_state = tracker.current_state(EventVerbosity.ALL)["events"]
+
+    assert [e["event"] for e in sent] == [e["event"] for e in rasa_state]  # every event, in order
+    first, latest = (e for e in sent if e["event"] == "user")
+    assert latest == rasa_state[-1]  # the latest message whole, its ranking included
+    rasa_parse = rasa_state[1]["parse_data"]
+    assert first["parse_data"] == {k: v for k, v in rasa_parse.items()
+                                   if k in ("intent", "entities", "text", "message_id", "metadata")}
+    assert first["parse_data"]["intent"]["name"] == "complaint"
+    assert not {"intent_ranking", "text_tokens", "malicious"} & set(first["parse_data"])
+    assert first["text"] == "我要投诉" and first["timestamp"] == rasa_state[1]["timestamp"]
+    assert "intent_ranking" in tracker.events[1].parse_data  # the tracker itself untouched
+    assert body["tracker"]["latest_message"]["intent_ranking"][1]["name"] == "angry"
+
+
+def test_a_validation_call_gets_the_domain_without_the_responses_texts() -> None:
+    body, _ = _call_body([ActionExecuted("action_listen"), _said("我要投诉", "complaint")])
+    assert "responses" not in body["domain"]
+    full = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml")).as_dict()
+    assert body["domain"] == {k: v for k, v in full.items() if k != "responses"}
+    assert body["domain"]["forms"]["complaint_form"]["required_slots"]
+
+
+def test_the_loaded_model_is_left_out_of_full_collections(trained_model: Path) -> None:
+    import asyncio
+    import gc
+    from types import SimpleNamespace
+
+    import rasa.core.run
+    from rasa.core.utils import AvailableEndpoints
+
+    speedups.install()
+    app = SimpleNamespace(ctx=SimpleNamespace())
+    gc.unfreeze()
+    try:
+        agent = asyncio.run(rasa.core.run.load_agent_on_start(
+            str(trained_model), AvailableEndpoints(), None, app, None))
+        assert agent.is_ready() and app.ctx.agent is agent
+        frozen = gc.get_freeze_count()
+        assert frozen > 100_000  # the model's objects: a full collection no longer walks them
+        gc.collect()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

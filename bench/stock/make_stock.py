@@ -109,6 +109,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="DIET/UnexpecTED/TED epochs (stock: 100)")
     parser.add_argument("--config-only", action="store_true", help="write config.yml only")
     args = parser.parse_args(argv)
+    args.out = args.out.resolve()  # rasa runs in it: its own paths must not be relative to it
     if args.config_only:
         print(write_project(args.out, args.epochs))
         return 0
