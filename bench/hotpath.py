@@ -27,6 +27,10 @@ same inputs, against a real redis-server started for the run:
 - encoding a custom action call's body (a 20-turn session's tracker): json.dumps with
   the domain, as Rasa sent it to every action, or ujson without it (every action but
   the form validations, which still get the domain);
+- a form's validation call, encoded by Rasa and decoded by the action server (a 20-turn
+  session, each message with its ranking): every message's parse and the domain's
+  responses, or the earlier messages' intent, entities and text and the domain without
+  its responses' texts;
 - saving a turn (3 new events) of a 20-turn session: read the stored conversation again,
   parse it, re-encode every event and write it, or append the new events' JSON to what
   the turn read and write it in one script that checks nobody wrote meanwhile.
@@ -423,6 +427,31 @@ def step_action_call_body(repeat: int) -> dict[str, Any]:
             "after_ms": timed(lambda: ujson.dumps(without), repeat)}
 
 
+def step_validation_call(repeat: int) -> dict[str, Any]:
+    import ujson
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    from rasa_extensions import speedups
+
+    domain = Domain.load(str(Path(__file__).resolve().parent.parent / "domain.yml"))
+    tracker = _conversation("bench-validation", sessions=1, turns=20)
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    action = RemoteAction("validate_complaint_form", endpoint)
+
+    def before() -> Any:  # Rasa's body, encoded here and decoded by the action server
+        return json.loads(ujson.dumps(speedups._rasa_action_call_format(action, tracker,
+                                                                         domain)))
+
+    def after() -> Any:
+        return json.loads(ujson.dumps(action._action_call_format(tracker, domain)))
+
+    return {"step": "form validation call: encode + decode (20 turns)",
+            "before_bytes": len(ujson.dumps(before())), "after_bytes": len(ujson.dumps(after())),
+            "before_ms": timed(before, repeat), "after_ms": timed(after, repeat)}
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     from bench.stack import current_model
     from launcher.redis_local import start_local_redis
@@ -451,7 +480,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                      step_closed_check(port, args.repeat // 4),
                      step_graph_runner(model, args.repeat // 10),
                      step_rule_walk(model, args.repeat // 4),
-                     step_action_call_body(args.repeat // 4)]
+                     step_action_call_body(args.repeat // 4),
+                     step_validation_call(args.repeat // 4)]
         finally:
             redis_process.terminate()
             redis_process.wait(10)

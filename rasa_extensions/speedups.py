@@ -77,6 +77,7 @@ if a Rasa upgrade changes these functions).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from itertools import islice
@@ -388,6 +389,9 @@ def _persistent_endpoint_sessions() -> None:
 KEPT_PARSE_KEYS = ("intent", "entities", "text", "message_id", "metadata")
 
 
+_rasa_action_call_format = RemoteAction._action_call_format  # Rasa's, for the bench
+
+
 def slim_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The events of an action call, with every user event but the latest carrying only
     `KEPT_PARSE_KEYS` of its parse: no intent ranking, token offsets or malicious gate.
@@ -408,7 +412,7 @@ def _slimmer_action_calls() -> None:
     whole domain: 30–50 KB a call late in a call, encoded by Rasa and decoded by the
     action server at every form turn. The action server reads neither the rankings of
     earlier messages nor the responses' texts (Rasa renders them), so they stay home."""
-    rasa_format = RemoteAction._action_call_format
+    rasa_format = _rasa_action_call_format
     without_responses: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker,
@@ -450,6 +454,7 @@ def _frozen_model() -> None:
 
     load_agent_on_start = rasa.core.run.load_agent_on_start
 
+    @functools.wraps(load_agent_on_start)
     async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
         agent = await load_agent_on_start(*args, **kwargs)
         gc.collect()  # the garbage of loading goes now, not frozen with the model

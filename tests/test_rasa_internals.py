@@ -85,6 +85,14 @@ def test_what_speedups_replace_is_there() -> None:
     source = inspect.getsource(DaskGraphRunner.__init__)
     assert re.search(r"self\._graph_schema\b", source)
     assert re.search(r"self\._instantiated_nodes\b", source)
+    # the action call's body is built here and nowhere else; the model loads through this
+    import rasa.core.run
+
+    assert parameters(RemoteAction._action_call_format) == ["self", "tracker", "domain"]
+    assert "_action_call_format(" in inspect.getsource(RemoteAction.run)
+    assert parameters(rasa.core.run.load_agent_on_start) == [
+        "model_path", "endpoints", "remote_storage", "app", "loop"]
+    assert "load_agent_on_start" in inspect.getsource(rasa.core.run.serve_application)
     # slots are copied by their attribute dict: no __slots__, no copy hooks of their own
     for cls in [Slot, *all_subclasses(Slot)]:
         assert "__slots__" not in vars(cls) and "__reduce_ex__" not in vars(cls)
