@@ -60,6 +60,8 @@ from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
 REGISTRATION = "action_start_registration"  # actions/registration.py
+# what a caller's account of the problem may name; any other entity is an answer's value
+DESCRIBING_ENTITIES = frozenset({"product", "staff_name", "branch", "complaint_category"})
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
@@ -106,6 +108,12 @@ class CallerMessage:
     @property
     def corrects(self) -> bool:
         return self.intent == "correct" or corrects(self.text)
+
+    @property
+    def only_describes(self) -> bool:
+        """Names nothing but what the problem is about: `不对，是放在快递柜，柜子里没有`
+        corrects the story, `不对，是13912345678` an answer."""
+        return set(self.entities) <= DESCRIBING_ENTITIES
 
     @property
     def asks_for_a_visit(self) -> bool:
@@ -470,7 +478,7 @@ class ValidateComplaintForm(FormReading):
                 or reads_message(tracker, self.form_name()) is not Reading.ALL):
             return None
         if ((message.intent not in self._form_intents() and not message.asks_for_a_visit)
-                or message.declines or message.corrects):
+                or message.declines or (message.corrects and not message.only_describes)):
             return None
         said = latest_text(tracker).strip()
         if len(said) < 4 or said in str(described):
