@@ -437,9 +437,13 @@ class ValidateComplaintForm(FormReading):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """The domain's slots, plus order number / address where the category needs them."""
+        """The domain's slots, plus order number / address where the category needs them
+        or the caller has already given them (`订单号是…` before the category is known:
+        kept for the ticket, not dropped as a slot this complaint has no use for)."""
         category = tracker.get_slot("complaint_category")
-        extra = hotline_config().complaints.extra_slots.get(category) or ()
+        extra = [*(hotline_config().complaints.extra_slots.get(category) or ()),
+                 *(slot for slot in self.readable_slots(domain)
+                   if slot not in domain_slots and given(tracker.get_slot(slot)))]
         slots = list(domain_slots)
         position = slots.index("callback_time") if "callback_time" in slots else len(slots)
         for slot in extra:
