@@ -24,6 +24,7 @@ from bot.language.replies import (
     only_asks_to_complain,
     refers_to_that_order,
     retracts_complaint,
+    says_nothing_more,
     skips,
     takes_up_offer,
 )
@@ -141,6 +142,16 @@ def test_no_order_number_is_a_skip(text: str, expected: bool) -> None:
 ])
 def test_a_yes_that_takes_up_the_offer_to_register(text: str, expected: bool) -> None:
     assert takes_up_offer(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("好的谢谢，没别的了", True), ("没有其他问题了", True), ("算了，就这样吧", True),
+    ("没啥事了，谢谢", True), ("就这些了。", True),
+    ("没有订单号", False), ("还有别的问题", False), ("就这样处理可以吗", False),
+    ("谢谢", False), ("没别的颜色了吗", False), ("没有别的了吗?", False),
+])
+def test_nothing_more_to_say(text: str, expected: bool) -> None:
+    assert says_nothing_more(text) is expected
 
 
 def test_a_personal_call_asks_for_someone_and_every_training_example_does() -> None:

@@ -31,6 +31,7 @@ from bot.language.replies import (
     greets,
     only_asks_to_complain,
     retracts_complaint,
+    says_nothing_more,
     skips,
     takes_up_offer,
 )
@@ -326,6 +327,11 @@ def _in_form(
     asked_aside = _question_aside(turn, spec, form, config)
     if asked_aside:
         return asked_aside
+    if (says_nothing_more(turn.text) and not turn.values and not _gives_a_number(turn.text)
+            and not (spec and turn.requested_slot in spec.free_text)):
+        # `好的谢谢，没别的了` while the phone number is asked (read as thanks, it got
+        # "不客气" and the question again): the caller is done, as with a goodbye
+        return [CLOSE_FORM, "utter_closing", END]
     answers = config.answers | (spec.intents if spec else frozenset())
     if intent in answers or _free_text_answer(turn, spec, config):
         return None  # the form reads the answer; a refusal comes back as REJECTED

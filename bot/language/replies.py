@@ -135,6 +135,19 @@ def asks_a_question(text: str) -> bool:
     return bool(_ASKS.search(text.strip()))
 
 
+# "That's all": the caller has nothing more to say, whatever else the message is (thanks,
+# a no). Never said as the answer to a form's question: no question asks "anything else?".
+_NOTHING_MORE = re.compile(
+    r"没(?:有)?(?:别的|其他|其它)(?:的|事|事情|问题|要说的)?了|没(?:什么|啥)(?:事|要说的)了"
+    r"|就(?:这些|这样)(?:了|吧)?[。.!！]*$"
+)
+
+
+def says_nothing_more(text: str) -> bool:
+    """`好的谢谢，没别的了`, `算了，就这样吧`: the caller is done (`没有别的了吗?` asks)."""
+    return bool(_NOTHING_MORE.search(text.strip())) and not asks_a_question(text)
+
+
 # "Send someone round": a visit asked for (a repair, an installation), not a question.
 _VISIT = re.compile(r"派人|派个|师傅|上门|(?:来|过来)(?:给我|帮我)?(?:修|装|看)|报修|报个修")
 
