@@ -109,6 +109,11 @@ class CallerMessage:
     def corrects(self) -> bool:
         return self.intent == "correct" or corrects(self.text)
 
+    def not_the_phone(self, number: Optional[str]) -> Optional[str]:
+        """`number`, unless it is the phone number the message gives (`我姓赵，电话138…`
+        when the order number is asked: no order 138… to look up)."""
+        return None if number and number == self.entities.get("phone_number") else number
+
     @property
     def only_describes(self) -> bool:
         """Names nothing but what the problem is about: `不对，是放在快递柜，柜子里没有`
@@ -411,11 +416,11 @@ class FormReading(FormValidationAction):
         if entity:
             return entity
         if mentions(message.text, ANSWER_ORDER_CUES):
-            return order_number_in(message.text)
+            return message.not_the_phone(order_number_in(message.text))
         return None
 
     def bare_order_number(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
-        return order_number_in(message.text)
+        return message.not_the_phone(order_number_in(message.text))
 
 
 # Answers a caller may correct by stating them again (`不对，是…`), and those whose

@@ -302,6 +302,12 @@ def _in_form(
     if intent in config.goodbye and turn.confidence >= config.ending_confidence and (
             not _gives_a_number(turn.text)):
         return [CLOSE_FORM, "utter_closing", END]
+    if (says_nothing_more(turn.text) and not turn.values and not _gives_a_number(turn.text)
+            and not (spec and turn.requested_slot in spec.free_text)):
+        # `好的谢谢，没别的了` while the phone number is asked (read as thanks, it got
+        # "不客气" and the question again): the caller is done, as with a goodbye;
+        # so with `算了不说了`, an unsure goodbye (dissatisfied_drop 0.53)
+        return [CLOSE_FORM, "utter_closing", END]
     if intent in config.goodbye:
         # `找到了，20261101001` read as a goodbye: the number is the answer; an unsure
         # goodbye (`那咋办` once at 0.53) is no reason to end the call: the form reads it
@@ -327,11 +333,6 @@ def _in_form(
     asked_aside = _question_aside(turn, spec, form, config)
     if asked_aside:
         return asked_aside
-    if (says_nothing_more(turn.text) and not turn.values and not _gives_a_number(turn.text)
-            and not (spec and turn.requested_slot in spec.free_text)):
-        # `好的谢谢，没别的了` while the phone number is asked (read as thanks, it got
-        # "不客气" and the question again): the caller is done, as with a goodbye
-        return [CLOSE_FORM, "utter_closing", END]
     answers = config.answers | (spec.intents if spec else frozenset())
     if intent in answers or _free_text_answer(turn, spec, config):
         return None  # the form reads the answer; a refusal comes back as REJECTED
@@ -396,6 +397,9 @@ def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
                                    config: RepairConfig) -> bool:
     if turn.topic not in config.registers or not spec or spec.files_ticket:
         return False
+    if (turn.requested_slot and "phone_number" in turn.values
+            and "order_number" not in turn.values):
+        return True  # `我姓赵，电话138…` instead of the order number: taken down by phone
     if turn.topic in config.registers_after_explaining:
         return _refuses_again(turn, spec, config)  # told where to find it already
     return bool(turn.requested_slot) and intent_declines(turn.intent, turn.text, config)

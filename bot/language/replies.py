@@ -139,12 +139,13 @@ def asks_a_question(text: str) -> bool:
 # a no). Never said as the answer to a form's question: no question asks "anything else?".
 _NOTHING_MORE = re.compile(
     r"没(?:有)?(?:别的|其他|其它)(?:的|事|事情|问题|要说的)?了|没(?:什么|啥)(?:事|要说的)了"
-    r"|就(?:这些|这样)(?:了|吧)?[。.!！]*$"
+    r"|就(?:这些|这样)(?:了|吧)?[。.!！]*$|^(?:算了|好吧|那)?[,，\s]*不(?:说|问)了(?:吧)?[。.!！]*$"
 )
 
 
 def says_nothing_more(text: str) -> bool:
-    """`好的谢谢，没别的了`, `算了，就这样吧`: the caller is done (`没有别的了吗?` asks)."""
+    """`好的谢谢，没别的了`, `算了，就这样吧`, `算了不说了`: the caller is done (`没有别的了吗?`
+    asks)."""
     return bool(_NOTHING_MORE.search(text.strip())) and not asks_a_question(text)
 
 
