@@ -110,6 +110,7 @@ def install() -> None:
     _persistent_endpoint_sessions()
     _slimmer_action_calls()
     _fewer_collections()
+    _frozen_model()
     _sequential_prediction_graph()
     _rule_matching_that_stops()
     _rule_states_formatted_only_when_logged()
@@ -440,14 +441,14 @@ def _fewer_collections() -> None:
     # the older ones, which hold the loaded model, every 7,000 and 70,000: most of that
     # walking finds nothing, as these objects die with their turn.
     gc.set_threshold(50_000, 20, 20)
-    _frozen_model()
 
 
 def _frozen_model() -> None:
     """After the model loads, move everything alive into the collector's permanent
     generation (`gc.freeze`): a full collection otherwise walks the ~500,000 objects of
     the loaded model to find none of them garbage, a 180–230 ms stall of the replica
-    under load, which queues every turn behind it."""
+    under load, which queues every turn behind it. (A model loaded later through the
+    HTTP API is not frozen: it is collected as Rasa would.)"""
     import gc
 
     import rasa.core.run
@@ -571,4 +572,3 @@ def _rule_states_formatted_only_when_logged() -> None:
         return original(states) if rule_logger.isEnabledFor(logging.DEBUG) else ""
 
     RulePolicy.format_tracker_states = staticmethod(format_tracker_states)  # type: ignore[method-assign,assignment]
-
