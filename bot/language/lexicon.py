@@ -2,7 +2,8 @@
 
 `Lexicon.scan(text)` finds entries longest-first without overlaps and flips the
 polarity of sentiment entries preceded by a negator ("不太新鲜" is negative,
-"不难吃" leans positive); a praise word in quotation marks is irony and counts
+"不难吃" leans positive) and of a fault denied at the end of its clause ("一个坏的都
+没有"); a praise word in quotation marks is irony and counts
 as negative ("真是太'好'了，等了一周"). Facts stated as good or bad news without a
 sentiment word ("师傅十分钟就上门", "续航两天" / "用了三天就坏了", "等了两个小时") are
 found by the patterns of good_facts.txt and bad_facts.txt; anger aimed at the listener
@@ -32,6 +33,11 @@ CATEGORIES = ("positive", "negative", "threat", "harass", "abuse", "groups", "an
               "oos")
 EVIDENCE_KINDS = ("insult", "aimed_swearing", "group_attack", "harassment", "threat")
 NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it negates
+# a fault named, then denied at the end of a clause: "一个坏的都没有", "异味都没有了"
+# ("问题都没有解决" goes on after the negator, and stays a problem)
+# words that start with a negator and negate nothing ("不然就断网", "没想到这么快")
+_NOT_NEGATING = re.compile("不然|不过|不管|不仅|不但|不久|不少|不停|不断|不论|没想到|没多久|无论")
+_DENIED_AFTER = re.compile(r"(?:的)?(?:都|也|全)(?:没有?|不见|没见)(?:了|过|啦)?(?=$|[\s，,。.!！~、?？])")
 _SECOND_PERSON = re.compile(r"你(?!好)")
 _ADDRESSEE = re.compile(r"你(?![好们])")  # one person addressed ("你们" is the company)
 _FIRST_PERSON = re.compile(r"我")
@@ -131,10 +137,15 @@ class Lexicon:
                 continue
             negated = False
             if category in ("positive", "negative"):
-                before = text[max(0, match.start() - 6) : match.start()]
+                before = _NOT_NEGATING.sub(lambda m: "_" * len(m.group(0)),
+                                           text[max(0, match.start() - 6) : match.start()])
                 negated = bool(self._negator.search(before))
                 if negated and match.group(0).lower() in self._acts:
                     continue
+                if (not negated and category == "negative"
+                        and match.group(0).lower() not in self._acts
+                        and _DENIED_AFTER.match(text, match.end())):
+                    negated = True
                 if negated:
                     category = "negative" if category == "positive" else "positive"
                 if category == "positive" and any(a <= match.start() and match.end() <= b
