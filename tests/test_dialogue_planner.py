@@ -429,6 +429,18 @@ def test_a_status_question_that_disputes_the_status_is_a_complaint() -> None:
     assert play(plain) == ["<rules>"]  # the lookup
 
 
+@pytest.mark.parametrize("intent", ["inform", "nlu_fallback"])
+def test_a_fault_read_as_a_bare_answer_is_a_complaint(intent: str) -> None:
+    turn = CallerTurn(intent=intent, text="我买的洗衣机漏水", also_asks="complaint")
+    assert play(turn)[:3] == ["utter_complaint_thanks", "utter_complaint_apology",
+                              "complaint_form"]
+    # no problem named (`我姓周` out of any form), or nothing complained of close behind
+    assert "complaint_form" not in play(replace(turn, text="我姓周"))
+    assert "complaint_form" not in play(replace(turn, also_asks=None))
+    # a no, a yes or a refusal is never read as one
+    assert "complaint_form" not in play(replace(turn, intent="deny", text="没有了，洗衣机不漏水了"))
+
+
 def test_a_goodbye_reading_that_carries_the_number_is_an_answer() -> None:
     turn = CallerTurn(intent="goodbye", text="找到了，20261101001", form="order_lookup_form",
                       requested_slot="order_number")

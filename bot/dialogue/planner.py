@@ -242,6 +242,11 @@ def _outside_form(
         # `我的快递显示签收了但是我没收到`: read as a status question with a complaint close
         # behind, and a problem named; the status would only repeat what the caller disputes.
         return list(COMPLAINT_START)
+    if _states_a_problem(turn, config):
+        # `我买的洗衣机漏水` read as a bare answer (`买的是冰箱`) or not understood, with a
+        # complaint close behind and a problem named: "please repeat" would fail a caller
+        # who said exactly what is wrong.
+        return list(COMPLAINT_START)
     if intent == config.complaint and (turn.caller_state == config.angry
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
@@ -282,6 +287,14 @@ def _register(config: RepairConfig) -> list[PlanItem]:
 def _disputes_a_status(turn: CallerTurn, config: RepairConfig) -> bool:
     lookup = config.form(config.form_for_intent(turn.intent))
     return (lookup is not None and not lookup.files_ticket and turn.also_asks == config.complaint
+            and _names_a_problem(turn.text, config))
+
+
+def _states_a_problem(turn: CallerTurn, config: RepairConfig) -> bool:
+    # an answer to no question: neither a correction, a refusal, a yes nor a no
+    plain_answers = config.answers - config.corrects - config.declines - config.no_more \
+        - config.go_ahead
+    return (turn.intent in plain_answers and turn.also_asks == config.complaint
             and _names_a_problem(turn.text, config))
 
 
