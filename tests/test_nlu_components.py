@@ -103,8 +103,11 @@ def test_number_cue_words_come_from_config() -> None:
         ("明天上午", {("time_slot", "明天上午")}),
         ("今天下午三点以后", {("time_slot", "今天下午三点以后")}),
         ("随时都可以", {("time_slot", "随时")}),
-        ("我家在北京市朝阳区建国路88号", {("address", "北京市朝阳区建国路88号"),
-                                       ("time_slot", "88号")}),
+        # a house number after a road or an estate is no day of the month
+        ("我家在北京市朝阳区建国路88号", {("address", "北京市朝阳区建国路88号")}),
+        ("东城区和平里5号", {("address", "东城区和平里5号")}),
+        ("和平里小区5号楼", {("address", "和平里小区5号楼")}),
+        ("那就下个月5号吧", {("time_slot", "5号")}),
         ("表扬一下客服小李", {("staff_name", "小李")}),
         ("张师傅装得很好", {("staff_name", "张师傅")}),
         ("我找一下刘芳", {("staff_name", "刘芳")}),

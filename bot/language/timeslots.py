@@ -79,11 +79,13 @@ def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
 _CN = "[一二三四五六七八九十两]"
 _NUM = rf"(?:\d{{1,2}}|{_CN}{{1,3}})"
 _DAY_OF_WEEK = "[一二三四五六日天末]"
+# `和平里5号`, `建国路12号`: a house number after a road or an estate, not a day
+_HOUSE_NUMBER_NOT = r"(?<![\d一二三四五六七八九十里路街巷道村院弄区楼栋幢座])"
 _DAY = (
     rf"(?:今天|明天|后天|大后天|今晚|明晚|明早|今早|昨天|前天|"
     rf"这周{_DAY_OF_WEEK}?|下周{_DAY_OF_WEEK}?|下个?星期{_DAY_OF_WEEK}?|这个?星期{_DAY_OF_WEEK}|"
     rf"周{_DAY_OF_WEEK}|星期{_DAY_OF_WEEK}|礼拜{_DAY_OF_WEEK}|"
-    rf"工作日|{_NUM}月{_NUM}[号日]|{_NUM}[号日](?![楼院栋线口门])|月底|月初)"
+    rf"工作日|{_NUM}月{_NUM}[号日]|{_HOUSE_NUMBER_NOT}{_NUM}[号日](?![楼院栋线口门])|月底|月初)"
 )
 _PERIOD = "(?:上午|下午|中午|晚上|早上|傍晚|白天|夜里|午饭后|下班后|下班以后|上班时间|午休时间)"
 _CLOCK = rf"(?:{_NUM}[点:](?:半|\d{{1,2}}分?|{_CN}{{1,3}}分|一刻|三刻)?)"
