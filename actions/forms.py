@@ -250,7 +250,9 @@ class FormReading(FormValidationAction):
                 current = tracker.get_slot(slot)
                 if stated is None or stated == current:
                     continue
-                if (not given(current) or slot == requested
+                # another number where the read-back asks "is it X?" answers it: no, this one
+                answers_read_back = slot == "phone_number" and requested == "phone_confirmed"
+                if (not given(current) or slot == requested or answers_read_back
                         or (message.corrects and slot in CORRECTABLE)):
                     values[slot] = stated
             # A bare answer is read only from a message that states nothing else
