@@ -295,6 +295,8 @@ class FormReading(FormValidationAction):
             # (`派人来修一下`), which a complaint keeps as more detail.
             return {}
         if bare is None and slot in self._optional():
+            if message.intent in hotline_config().repair.go_ahead and not message.entities:
+                return {}  # a bare `嗯` is no answer yet: not understood, asked again
             return {slot: NOT_GIVEN}  # an optional question is not asked twice
         return {slot: bare} if bare is not None else {}
 

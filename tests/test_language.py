@@ -31,8 +31,11 @@ from bot.language.replies import (
 
 
 @pytest.mark.parametrize(("text", "surname"), [
-    ("王", "王"), ("姓王", "王"), ("我姓王", "王"), ("王先生", "王"), ("欧阳", "欧"),
+    ("王", "王"), ("姓王", "王"), ("我姓王", "王"), ("王先生", "王"), ("欧阳", "欧阳"),
     ("我要投诉", None), ("13812345678", None),
+    # a rare surname is taken; a filler, a yes or a wait is nobody's name
+    ("佘", "佘"), ("嗯", None), ("嗯嗯", None), ("好的", None), ("是的", None), ("可以", None),
+    ("等一下", None),
 ])
 def test_a_bare_surname(text: str, surname: str | None) -> None:
     assert names.bare_surname(text) == surname

@@ -101,12 +101,22 @@ _BARE_SURNAME = re.compile(r"^(?:我)?(?:姓)?([\u4e00-\u9fff]{1,2}?)(?:先生|�
 _TITLE_WORD = re.compile(r"(先生|女士|小姐)")
 _CORRECTED_SURNAME = re.compile(rf"是({SURNAME})(?:先生|女士|小姐)?[,.!。，！]?$")
 _SURNAME_SHAPE = re.compile(r"[\u4e00-\u9fff]{1,2}")
+# fillers, yes and no, pronouns and particles: a bare answer made of these names nobody
+_NOT_A_SURNAME = frozenset("嗯啊哦噢呃额唉哎欸诶呀吧呢吗嘛啦喂喔"
+                           "对是好行要可以能没不无有谁啥什么这那您你我他她它的了在等一下")
 
 
 def bare_surname(text: str) -> Optional[str]:
-    """The surname of a bare answer to "您贵姓?": `王`, `姓王`, `王先生`."""
+    """The surname of a bare answer to "您贵姓?": `王`, `姓王`, `王先生`; a rare surname
+    too, but never a filler or a yes (`嗯`, `好的`: the caller was to be called 嗯先生)."""
     match = _BARE_SURNAME.match(_HAN.sub("", text))
-    return match.group(1)[0] if match else None
+    if not match:
+        return None
+    word = match.group(1)
+    if word[0] not in SINGLE_SURNAMES and word not in COMPOUND_SURNAMES and (
+            _NOT_A_SURNAME.intersection(word)):
+        return None
+    return word if word in COMPOUND_SURNAMES else word[0]
 
 
 def corrected_surname(text: str) -> Optional[str]:

@@ -29,7 +29,9 @@ _ADMIN = rf"(?:{_PLACE_LEAD}|{_W}{{2,7}}?)(?:省|自治区|市|区|县|镇|乡|�
 _ROAD = rf"(?:{_PLACE_LEAD}|{_W})[^\W_{_STOP}]{{0,7}}?(?:路|街|大道|大街|巷|弄|胡同)"
 _HOUSE = r"(?:\d+(?:弄|支弄|巷))?\d+(?:号院|号楼|号)"
 _ESTATE_END = "(?:小区|花园|公寓|大厦|家园|新村|广场|苑|村|园|城|府|里)"
-_ESTATE = rf"(?:{_PLACE_LEAD}[^\W_{_STOP}]{{0,7}}?|{_W}[^\W_{_STOP}]{{1,7}}?){_ESTATE_END}(?:小区|花园|公寓|大厦|家园|新村)?(?:\d+期)?"
+_ESTATE_NAME = rf"(?:{_PLACE_LEAD}[^\W_{_STOP}]{{0,7}}?|{_W}[^\W_{_STOP}]{{1,7}}?)"
+# `和平里小区`: an estate word after a name that already ends like one
+_ESTATE = rf"{_ESTATE_NAME}{_ESTATE_END}(?:小区|花园|公寓|大厦|家园|新村)?(?:\d+期)?"
 _UNIT = r"(?:\d+|[A-Za-z])(?:号楼|栋|幢|座|单元|层|楼|室|号|户)"
 _ADDRESS = re.compile(
     rf"(?:{_ADMIN})*(?:{_ROAD})?(?:{_HOUSE})?(?:{_ESTATE})?(?:{_UNIT})*(?:(?<=[栋幢座单元层楼])\d{{3,4}}(?!\d))?"
