@@ -51,6 +51,7 @@ from bot.language.replies import (
     denies,
     meant_value,
     only_asks_to_complain,
+    skipped_subject,
     skips,
 )
 from bot.language.text.digits import digit_view
@@ -281,6 +282,12 @@ class FormReading(FormValidationAction):
                 dispatcher: CollectingDispatcher) -> dict[str, Any]:
         """A bare answer to the pending question, a skip, or a refusal explained."""
         if slot != "phone_confirmed" and message.declines:
+            other = skipped_subject(message.text)
+            if other and other != slot and other in self._optional():
+                # `订单号我忘了` while the surname is asked: that question is skipped before
+                # it comes, this one is asked again
+                utter(dispatcher, "utter_skip_ack")
+                return {other: NOT_GIVEN}
             if slot in self._optional():
                 utter(dispatcher, "utter_skip_ack")
                 return {slot: NOT_GIVEN}

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.language import names
+from bot.language import names, replies
 from bot.language.numbers import (
     group_digits,
     mobile_number,
@@ -181,3 +181,12 @@ def test_a_personal_call_asks_for_someone_and_every_training_example_does() -> N
 ])
 def test_a_request_about_the_order_just_looked_up(text: str, expected: bool) -> None:
     assert refers_to_that_order(text) is expected
+
+
+@pytest.mark.parametrize(("text", "slot"), [
+    ("订单号我忘了", "order_number"), ("订单号码找不到了", "order_number"),
+    ("电话不方便留", "phone_number"), ("地址就不说了", "caller_address"),
+    ("名字不想说", "surname"), ("不记得了", None), ("不方便", None),
+])
+def test_a_skip_names_what_it_skips(text: str, slot: str | None) -> None:
+    assert replies.skipped_subject(text) == slot

@@ -57,6 +57,24 @@ def skips(text: str) -> bool:
     return bool(_SKIP.search(text.strip()))
 
 
+# What a skip names, when it names something (`订单号我忘了`, `地址就不说了`), by the slot it
+# is the answer to; longest first (`订单号码` is an order number, not a phone).
+_SKIPPED_SUBJECT = (
+    ("order_number", re.compile(r"订单号|订单编号|单号|订单")),
+    ("phone_number", re.compile(r"电话|手机|号码")),
+    ("caller_address", re.compile(r"地址|住址|住哪")),
+    ("surname", re.compile(r"名字|姓什么|贵姓|姓名")),
+)
+
+
+def skipped_subject(text: str) -> str | None:
+    """The slot a skip names (`订单号我忘了`: order_number), or None when it names none."""
+    for slot, pattern in _SKIPPED_SUBJECT:
+        if pattern.search(text):
+            return slot
+    return None
+
+
 def corrects(text: str) -> bool:
     """The message corrects something said before."""
     return bool(_CORRECTION.search(text))
