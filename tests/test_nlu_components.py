@@ -143,6 +143,17 @@ def test_lexicon_negation_flips_polarity() -> None:
     assert {h.category for h in lexicon.scan("味道不错")} >= {"positive"}
 
 
+@pytest.mark.parametrize(("text", "polarity"), [
+    ("一箱苹果一个坏的都没有", "positive"), ("出风一点异味都没有了", "positive"),
+    ("晚上打游戏也不掉线", "positive"), ("没想到这么快", "positive"),
+    ("问题都没有解决", "negative"), ("隔两天就要重启,不然就断网", "negative"),
+])
+def test_lexicon_reads_a_fault_denied_and_a_negator_that_negates_nothing(
+        text: str, polarity: str) -> None:
+    categories = {h.category for h in default_lexicon().scan(text)} & {"positive", "negative"}
+    assert categories == {polarity}
+
+
 @pytest.mark.parametrize("text", ["不是投诉,我想查订单", "不投诉了,帮我查下订单到哪了",
                                   "我不是来投诉的", "不退货了"])
 def test_a_negated_request_word_is_no_praise(text: str) -> None:
@@ -165,7 +176,7 @@ def _features(text: str) -> dict[str, float]:
 
 @pytest.mark.parametrize("text", ["师傅十分钟就上门了", "开机十秒就进系统", "电池还能撑一整天",
                                   "快递提前一天送到", "饺子皮薄馅大", "用了两年了还跟新的一样",
-                                  "一点没让我操心"])
+                                  "一点没让我操心", "汤一滴没洒", "一点问题都没有"])
 def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
     features = _features(text)
     assert features["good_fact"] > 0 and features["bad_fact"] == 0
@@ -173,7 +184,8 @@ def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["用了三天就坏了", "等了两个小时", "说好三天到,九天才到",
-                                  "半个月了还没到账", "充满电只能用半天"])
+                                  "半个月了还没到账", "充满电只能用半天",
+                                  "快递显示签收了但是我没收到"])
 def test_lexicon_features_read_a_fact_stated_as_bad_news(text: str) -> None:
     features = _features(text)
     assert features["bad_fact"] > 0 and features["good_fact"] == 0

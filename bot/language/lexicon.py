@@ -33,10 +33,10 @@ CATEGORIES = ("positive", "negative", "threat", "harass", "abuse", "groups", "an
               "oos")
 EVIDENCE_KINDS = ("insult", "aimed_swearing", "group_attack", "harassment", "threat")
 NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it negates
-# a fault named, then denied at the end of a clause: "一个坏的都没有", "异味都没有了"
-# ("问题都没有解决" goes on after the negator, and stays a problem)
 # words that start with a negator and negate nothing ("不然就断网", "没想到这么快")
 _NOT_NEGATING = re.compile("不然|不过|不管|不仅|不但|不久|不少|不停|不断|不论|没想到|没多久|无论")
+# a fault named, then denied at the end of a clause: "一个坏的都没有", "异味都没有了"
+# ("问题都没有解决" goes on after the negator, and stays a problem)
 _DENIED_AFTER = re.compile(
     r"(?:的)?(?:都|也|全)(?:没有?|不见|没见)(?:了|过|啦)?(?=$|[\s，,。.!！~、?？])")
 _SECOND_PERSON = re.compile(r"你(?!好)")
