@@ -441,6 +441,14 @@ def test_a_fault_read_as_a_bare_answer_is_a_complaint(intent: str) -> None:
     assert "complaint_form" not in play(replace(turn, intent="deny", text="没有了，洗衣机不漏水了"))
 
 
+@pytest.mark.parametrize("intent", ["installation", "repair_warranty", "appointment"])
+def test_a_visit_that_never_came_is_a_complaint(intent: str) -> None:
+    turn = CallerTurn(intent=intent, text="师傅到现在还没来")
+    assert play(turn)[:3] == ["utter_complaint_thanks", "utter_complaint_apology",
+                              "complaint_form"]
+    assert "utter_complaint_apology" not in play(replace(turn, text="什么时候来装"))
+
+
 def test_a_goodbye_reading_that_carries_the_number_is_an_answer() -> None:
     turn = CallerTurn(intent="goodbye", text="找到了，20261101001", form="order_lookup_form",
                       requested_slot="order_number")

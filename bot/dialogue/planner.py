@@ -30,6 +30,7 @@ from bot.language.replies import (
     asks_for_a_visit,
     greets,
     only_asks_to_complain,
+    reports_a_no_show,
     retracts_complaint,
     says_nothing_more,
     skips,
@@ -217,6 +218,10 @@ def _outside_form(
         # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
         # bare `嗯` answers the "anything else?" after the offer).
         return _register(config)
+    if turn.intent in config.visits and reports_a_no_show(turn.text):
+        # `安装师傅到现在还没来`: not a question about installations but a visit that
+        # never came; the installation answer would tell the caller to wait again.
+        return list(COMPLAINT_START)
     if intent in config.registers_at_once and turn.confidence >= config.ending_confidence:
         return _register(config)  # `我想预约上门安装`: asking is enough
     if turn.last_response in config.anything_else_prompts:

@@ -176,6 +176,18 @@ def asks_for_a_visit(text: str) -> bool:
     return bool(_VISIT.search(text))
 
 
+# The visit promised never came: `安装师傅到现在还没来`, `维修师傅一直没上门`.
+_NO_SHOW = re.compile(
+    r"(?:到现在|至今|一直|迟迟|还|都)(?:都|也|还)?(?:没|没有|不见)(?:人)?"
+    r"(?:来|到|上门|过来|联系|打电话|来电话)(?!过)"
+)
+
+
+def reports_a_no_show(text: str) -> bool:
+    """The caller says the person sent (or promised) has not come or called."""
+    return bool(_NO_SHOW.search(text))
+
+
 _ANOTHER_ORDER = re.compile(
     r"另(?:一|外)|还有(?:一|个)|别的(?:订单|单)|其他(?:订单|单)|新的?(?:订单|单)"
     r"|再(?:查|问)(?:一|个)|又一"
