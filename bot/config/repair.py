@@ -116,6 +116,12 @@ class RepairConfig:
         questions about an order: asked for in a complaint, they go with it."""
         return self.registers - self.registers_after_explaining
 
+    @property
+    def plain_answers(self) -> frozenset[str]:
+        """Answers that are neither a correction, a refusal, a yes nor a no (`inform`, not
+        understood): outside a form, an answer to no question."""
+        return self.answers - self.corrects - self.declines - self.no_more - self.go_ahead
+
     def ladder_for(self, intent: str) -> Ladder | None:
         return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
 

@@ -218,7 +218,7 @@ def _outside_form(
         # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
         # bare `嗯` answers the "anything else?" after the offer).
         return _register(config)
-    if turn.intent in config.visits and reports_a_no_show(turn.text):
+    if intent in config.visits and reports_a_no_show(turn.text):
         # `安装师傅到现在还没来`: not a question about installations but a visit that
         # never came; the installation answer would tell the caller to wait again.
         return list(COMPLAINT_START)
@@ -296,10 +296,7 @@ def _disputes_a_status(turn: CallerTurn, config: RepairConfig) -> bool:
 
 
 def _states_a_problem(turn: CallerTurn, config: RepairConfig) -> bool:
-    # an answer to no question: neither a correction, a refusal, a yes nor a no
-    plain_answers = config.answers - config.corrects - config.declines - config.no_more \
-        - config.go_ahead
-    return (turn.intent in plain_answers and turn.also_asks == config.complaint
+    return (turn.intent in config.plain_answers and turn.also_asks == config.complaint
             and _names_a_problem(turn.text, config))
 
 

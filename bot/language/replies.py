@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language.numbers import ORDER_CUES, PHONE_CUES, mentions
+
 # "I don't have it / rather not say": the caller skips the question.
 _SKIP = re.compile(
     r"不知道|不清楚|不记得|记不(?:清|得|住)|忘(?:了|记)|找不(?:到|着)|没(?:有|留|记)(?:了|啊|呀|的)?$"
@@ -58,21 +60,19 @@ def skips(text: str) -> bool:
 
 
 # What a skip names, when it names something (`订单号我忘了`, `地址就不说了`), by the slot it
-# is the answer to; longest first (`订单号码` is an order number, not a phone).
+# is the answer to; the order first (`订单号码` is an order number, not a phone). The
+# numbers' cue words are the ones that tell a number's kind (bot.language.numbers).
 _SKIPPED_SUBJECT = (
-    ("order_number", re.compile(r"订单号|订单编号|单号|订单")),
-    ("phone_number", re.compile(r"电话|手机|号码")),
-    ("caller_address", re.compile(r"地址|住址|住哪")),
-    ("surname", re.compile(r"名字|姓什么|贵姓|姓名")),
+    ("order_number", ORDER_CUES),
+    ("phone_number", PHONE_CUES),
+    ("caller_address", ("地址", "住址", "住哪")),
+    ("surname", ("名字", "姓什么", "贵姓", "姓名")),
 )
 
 
 def skipped_subject(text: str) -> str | None:
     """The slot a skip names (`订单号我忘了`: order_number), or None when it names none."""
-    for slot, pattern in _SKIPPED_SUBJECT:
-        if pattern.search(text):
-            return slot
-    return None
+    return next((slot for slot, cues in _SKIPPED_SUBJECT if mentions(text, cues)), None)
 
 
 def corrects(text: str) -> bool:
