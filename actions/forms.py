@@ -261,6 +261,13 @@ class FormReading(FormValidationAction):
             if (reading is Reading.ALL and requested and requested in wanted
                     and not CORRECTABLE.intersection(values)):
                 values.update(self._answer(requested, message, tracker, dispatcher))
+            if (requested == "phone_confirmed" and values and "phone_confirmed" not in values
+                    and "phone_number" not in values and not message.declines
+                    and not denies(message.text)):
+                # the read-back answered by going on (`北京市朝阳区建国路88号`, `明天上午`):
+                # the number stands, as a person on the line would take it, instead of the
+                # same read-back again
+                values["phone_confirmed"] = True
         offered = tracker.get_slot("caller_phone")
         if ("phone_confirmed" in wanted and offered and not tracker.get_slot("phone_number")
                 and "phone_number" not in values and requested in (None, "surname")):
