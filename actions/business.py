@@ -56,8 +56,9 @@ def requested_topic(tracker: Tracker) -> Optional[str]:
             name = (parse.get("intent") or {}).get("name")
             if name in topics:
                 return str(name)
-            if latest and name == config.repair.nomatch_intent:
-                # `等等，我想先问一下发票怎么开`: not understood, the question close behind
+            if latest and (name == config.repair.nomatch_intent or name in config.repair.cancel):
+                # `等等，我想先问一下发票怎么开`: not understood, the question close behind;
+                # `算了不投诉了，积分怎么用`: a cancel, the question behind it
                 asked = next((n for n in intents_behind(parse) if n in topics), None)
                 if asked:
                     return asked

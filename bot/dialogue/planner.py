@@ -332,6 +332,10 @@ def _in_form(
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
         # request it was mistaken for begins (it reads the message for its answers).
         return [CANCEL_FORM, switch]
+    if _turns_to_an_answer(turn, form, config):
+        # `等一下，我先不投诉了，我想问问积分怎么用`: the form is dropped, not set aside to
+        # come back to, and the question answered
+        return [CANCEL_FORM, "action_answer_business", "utter_anything_else", LISTEN]
     if _taken_down_without_the_number(turn, spec, config):
         # A repair without the order number the lookup asks for (`我没有订单号`,
         # `门店买的`), or a refund question after being told where to find it: no dead
@@ -406,6 +410,20 @@ def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | Non
         return None
     other = config.form_for_intent(request) if request else None
     return other if other and other != form else None
+
+
+def _turns_to_an_answer(turn: CallerTurn, form: str, config: RepairConfig) -> bool:
+    """The caller drops this form for a request answered at once (no form of its own)."""
+    if turn.form_aside:
+        return False
+    if turn.intent in config.cancel:
+        request = turn.also_asks
+    elif form == config.form_for_intent(config.complaint) and retracts_complaint(turn.text):
+        request = turn.intent
+    else:
+        return False
+    return bool(request and request in config.business
+                and config.form_for_intent(request) is None)
 
 
 def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
