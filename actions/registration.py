@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import REFUSED_SLOT
 from actions.repair import leave_form_events
-from actions.support import conversation_of, utter
+from actions.support import conversation_of, latest_text, utter
 from bot.config import hotline_config
 from bot.config.business import Registration
 
@@ -74,5 +74,15 @@ class ActionStartRegistration(Action):
             events.append(SlotSet(ORDER_SLOT, looked_up))  # the lookup's answer forgot it
         words = conversation.latest_text_of([topic]) if topic else ""
         if words and (not registration.needs_fault or names_the_fault(words, registration)):
-            events.append(SlotSet("complaint_description", words[:2000]))
+            events.append(SlotSet("complaint_description",
+                                  _with_the_reason(words, latest_text(tracker), registration)))
         return events
+
+
+def _with_the_reason(request: str, latest: str, registration: Registration) -> str:
+    """The request's words, and the reason or fault the caller gave when taking up the
+    offer (`我想换货` … `鞋子尺码小了`): the person who calls back reads both."""
+    gives_reason = latest and latest != request and (
+        names_the_fault(latest, registration)
+        or any(word in latest for word in registration.reasons))
+    return (f"{request};{latest}" if gives_reason else request)[:2000]

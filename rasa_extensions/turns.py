@@ -88,7 +88,8 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
     last_response: Optional[str] = None
     last_form: Optional[str] = None
     said: list[str] = []
-    earlier_user = False
+    said_before: list[str] = []
+    earlier_users = 0
     for position in range(user_index - 1, -1, -1):
         event = events[position]
         if isinstance(event, Restarted):
@@ -107,13 +108,15 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         elif isinstance(event, BotUttered):
             response = (event.metadata or {}).get("utter_action")
             last_response = last_response or response
-            if response and not earlier_user:
+            if response and earlier_users == 0:
                 said.append(str(response))
+            elif response and earlier_users == 1:
+                said_before.append(str(response))
         elif (isinstance(event, ActionExecuted) and last_response is None
               and str(event.action_name or "").startswith(UTTER_PREFIX)):
             last_response = event.action_name  # stories carry no bot messages
         elif isinstance(event, UserUttered):
-            earlier_user = True
+            earlier_users += 1
     opened_on_connect = bool(found.get(OPENED_ON_CONNECT))
     return CallerTurn(
         intent=str(user.intent_name or ""),
@@ -123,7 +126,7 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         last_response=last_response,
         served=bool(found.get(SERVED_SLOT)),
         opening_this_turn=(
-            last_response == OPENING_RESPONSE and not earlier_user and not opened_on_connect
+            last_response == OPENING_RESPONSE and not earlier_users and not opened_on_connect
         ),
         form_aside=found.get(FORM_ASIDE_SLOT),
         caller_state=caller_state(user.parse_data or {}),
@@ -133,6 +136,7 @@ def caller_turn(tracker: DialogueStateTracker) -> Optional[CallerTurn]:
         behind=intents_behind(user.parse_data or {}),
         confidence=_confidence(user.parse_data or {}),
         said=tuple(reversed(said)),
+        said_before=tuple(reversed(said_before)),
         topic=found.get(TOPIC_SLOT) if form else None,
         values=frozenset(str(entity.get("entity")) for entity in
                          (user.parse_data or {}).get("entities") or [] if entity.get("entity")),

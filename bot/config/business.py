@@ -30,6 +30,9 @@ class Registration:
     order_needed: bool = False
     # Asking is enough: the request is taken down at once (`我想预约上门安装`).
     at_once: bool = False
+    # Words that say why the caller wants it (`鞋子尺码小了` after the return policy):
+    # said right after the offer, they take it up, as a fault does.
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,4 +68,5 @@ def _registration(name: str, raw: Any, categories: set[str],
                           "a category of complaint_categories")
     return Registration(category, line, bool(spec.get("needs_fault", False)),
                         response if spec.get("offered", False) else "",
-                        bool(spec.get("order_needed", False)), bool(spec.get("at_once", False)))
+                        bool(spec.get("order_needed", False)), bool(spec.get("at_once", False)),
+                        tuple(str(word) for word in spec.get("reasons") or () if str(word)))

@@ -96,6 +96,8 @@ class RepairConfig:
     # An answer that offers to take its request down (business_intents.<intent>.registers
     # with `offered`) -> that request: a yes right after it starts the registration.
     offers: Mapping[str, str] = field(default_factory=dict)
+    # Per offered request, words giving a reason for it that take the offer up.
+    offer_reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Requests taken down when the caller has no order number for their lookup: at the
     # first refusal, or (`order_needed`) at the second, after where to find it.
     registers: frozenset[str] = frozenset()
@@ -121,6 +123,15 @@ class RepairConfig:
         """Answers that are neither a correction, a refusal, a yes nor a no (`inform`, not
         understood): outside a form, an answer to no question."""
         return self.answers - self.corrects - self.declines - self.no_more - self.go_ahead
+
+    @property
+    def not_understood_lines(self) -> frozenset[str]:
+        """What the not-understood ladder says before it hands over (复述, the menu)."""
+        ladder = self.ladder_for(self.nomatch_intent)
+        if ladder is None:
+            return frozenset()
+        return frozenset(line for stage in ladder.lines.values() for line in stage
+                         if line.startswith("utter_"))
 
     def ladder_for(self, intent: str) -> Ladder | None:
         return next((ladder for ladder in self.ladders.values() if ladder.intent == intent), None)
@@ -214,6 +225,8 @@ def parse_repair(
         channel_events=_names(raw, "channel_events", ("silence", "hangup")),
         offers={spec.offered_by: name for name, spec in registrations.items()
                 if spec.offered_by},
+        offer_reasons={name: spec.reasons for name, spec in registrations.items()
+                       if spec.offered_by and spec.reasons},
         registers=frozenset(registrations),
         registers_after_explaining=frozenset(
             name for name, spec in registrations.items() if spec.order_needed),

@@ -84,6 +84,7 @@ class CallerTurn:
     behind: tuple[str, ...] = ()  # every intent the NLU reads close behind, best first
     confidence: float = 1.0  # how sure the NLU is of `intent`
     said: tuple[str, ...] = ()  # the responses said since the caller's message before
+    said_before: tuple[str, ...] = ()  # the responses said in the bot's turn before that
     topic: str | None = None  # the request a lookup form was asking for
     values: frozenset[str] = frozenset()  # the entities the message states (surname …)
 
@@ -213,7 +214,7 @@ def _outside_form(
         # Whatever the answer, it is read for a score; a score is thanked; then goodbye.
         thanks = ["utter_thanks_for_rating"] if progress.slot("survey_answer") == "rated" else []
         return ["action_store_satisfaction", *thanks, "utter_closing", END]
-    offered = next((config.offers[said] for said in turn.said if said in config.offers), None)
+    offered = _standing_offer(turn, config)
     if offered and _takes_the_offer(turn, offered, config):
         # `需要报修的话我可以为您登记` … `好的，帮我登记一下`: the request is taken down (a
         # bare `嗯` answers the "anything else?" after the offer).
@@ -267,6 +268,17 @@ def _outside_form(
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
+def _standing_offer(turn: CallerTurn, config: RepairConfig) -> str | None:
+    """The request an answer offered to take down, said in the bot's last turn, or in the
+    turn before when the last one only asked to hear it again (`鞋子尺码小了` after the
+    return policy was not understood; the order number that follows still takes it up)."""
+    offered = next((config.offers[said] for said in turn.said if said in config.offers), None)
+    if offered or not turn.said or not set(turn.said) <= config.not_understood_lines:
+        return offered
+    return next((config.offers[said] for said in turn.said_before if said in config.offers),
+                None)
+
+
 def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bool:
     """A yes to an answer's offer to take the request down: the request again, a yes that
     names the offer (`好的，帮我登记一下退货`, whatever the NLU reads it as), a request to
@@ -279,9 +291,11 @@ def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bo
     # An order number given right after the offer (`订单号20261101002`), or what is wrong
     # (`东西有质量问题` after the return policy): the caller goes ahead, and the request
     # is taken down.
+    reasons = config.offer_reasons.get(offered, ())
     return intent not in leaves and (takes_up_offer(turn.text)
                                      or order_number_in(turn.text) is not None
-                                     or _names_a_problem(turn.text, config))
+                                     or _names_a_problem(turn.text, config)
+                                     or any(word in turn.text for word in reasons))
 
 
 def _register(config: RepairConfig) -> list[PlanItem]:
