@@ -320,7 +320,39 @@ def test_taking_the_complaint_back_for_another_request_starts_its_form() -> None
     assert play(asked) == ["action_set_form_aside", "order_lookup_form", "<rules>"]
 
 
+@pytest.mark.parametrize(("intent", "text", "also_asks"), [
+    ("membership_points", "等一下，我先不投诉了，我想问问积分怎么用", None),
+    ("cancel", "算了不登记了，发票怎么开", "invoice"),
+])
+def test_dropping_the_form_for_a_question_answered_at_once_does_not_come_back(
+        intent: str, text: str, also_asks: str | None) -> None:
+    turn = CallerTurn(intent=intent, text=text, form="complaint_form",
+                      requested_slot="phone_number", also_asks=also_asks)
+    assert play(turn) == ["action_cancel_form", "action_answer_business",
+                          "utter_anything_else", LISTEN]
+    # without taking it back, the question is a digression and the form comes back
+    aside = replace(turn, intent="membership_points", text="我想问问积分怎么用", also_asks=None)
+    assert play(aside)[:2] == ["action_set_form_aside", "action_answer_business"]
+
+
 OFFER = ("utter_repair_warranty", "utter_anything_else")
+RETURN_OFFER = ("utter_return_exchange", "utter_anything_else")
+
+
+@pytest.mark.parametrize("said", [RETURN_OFFER, ("utter_nomatch",)])
+def test_the_reason_for_an_offered_return_takes_it_up_even_after_a_not_understood_turn(
+        said: tuple[str, ...]) -> None:
+    turn = CallerTurn(intent="nlu_fallback", text="鞋子尺码小了", said=said,
+                      said_before=RETURN_OFFER, last_response=said[-1], served=True)
+    assert play(turn) == ["action_start_registration", "complaint_form", "<rules>"]
+
+
+def test_an_offer_two_turns_back_is_gone_once_something_else_was_answered() -> None:
+    turn = CallerTurn(intent="nlu_fallback", text="鞋子尺码小了",
+                      said=("utter_invoice", "utter_anything_else"),
+                      said_before=RETURN_OFFER, last_response="utter_anything_else",
+                      served=True)
+    assert "action_start_registration" not in play(turn)
 
 
 @pytest.mark.parametrize("intent", ["affirm", "repair_warranty"])
