@@ -105,6 +105,9 @@ class RepairConfig:
     registers_at_once: frozenset[str] = frozenset()
     # What accepts such an offer besides the request itself (`好的`, `那帮我预约一下`).
     takes_offer: frozenset[str] = frozenset()
+    # Entities of the registration's own questions: a caller who gives them right after
+    # the offer (`明天下午可以吗`, `姓孙`) goes ahead with it.
+    takes_offer_entities: frozenset[str] = frozenset()
     # The NLU's confidence a caller's ending (a personal call) needs to end the session;
     # below it, the message is not understood.
     ending_confidence: float = 0.0
@@ -233,6 +236,8 @@ def parse_repair(
         registers_at_once=frozenset(
             name for name, spec in registrations.items() if spec.at_once),
         takes_offer=_names(raw, "takes_offer", ("affirm",)),
+        takes_offer_entities=_names(raw, "takes_offer_entities",
+                                    ("surname", "phone_number", "time_slot")),
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
         endings_for_someone=_names(raw, "endings_for_someone"),
     )

@@ -288,14 +288,16 @@ def _takes_the_offer(turn: CallerTurn, offered: str, config: RepairConfig) -> bo
     if intent == offered or intent in config.takes_offer - config.go_ahead:
         return True
     leaves = config.no_more | config.control_intents | config.cancel
-    # An order number given right after the offer (`订单号20261101002`), or what is wrong
-    # (`东西有质量问题` after the return policy): the caller goes ahead, and the request
-    # is taken down.
+    # An order number given right after the offer (`订单号20261101002`), what is wrong
+    # (`东西有质量问题` after the return policy), why (`鞋子尺码小了`), or an answer to the
+    # registration's own questions (`明天下午可以吗`, `我姓孙`): the caller goes ahead, and
+    # the request is taken down.
     reasons = config.offer_reasons.get(offered, ())
     return intent not in leaves and (takes_up_offer(turn.text)
                                      or order_number_in(turn.text) is not None
                                      or _names_a_problem(turn.text, config)
-                                     or any(word in turn.text for word in reasons))
+                                     or any(word in turn.text for word in reasons)
+                                     or bool(turn.values & config.takes_offer_entities))
 
 
 def _register(config: RepairConfig) -> list[PlanItem]:
