@@ -31,6 +31,11 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("操你妈", {"insult"}),
         ("我去你们公司门口堵你", {"threat"}),
         ("这种男的真恶心", {"aimed_swearing", "group_attack"}),
+        # a group judged all at once, without an abusive word (stereotype.txt)
+        ("外国人都是来骗钱的，没一个好的", {"group_attack"}),
+        ("残疾人就别出来添乱了", {"group_attack"}),
+        ("某地人一个个都是地头蛇", {"group_attack"}),
+        ("外国人都不是好东西", {"group_attack"}),
     ],
 )
 def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:
@@ -47,6 +52,13 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "再不给我解决我就去你们公司门口拉横幅",  # nor is a protest at the company
         "我操你们公司真是垃圾",  # swearing at the company, not at the person on the line
         "安装师傅很专业,装得又快又好",
+        # a group named and judged, but mildly, kindly, or the company's own staff
+        "东北人都很热情",
+        "00后都不爱打电话",
+        "老年人就该多运动",
+        "老年人都不会用这个APP,能不能简化一下",
+        "你们这些人都是骗子,退款都不给",
+        "快递员都是这样吗,放门口就走",
     ],
 )
 def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:

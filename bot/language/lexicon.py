@@ -12,7 +12,7 @@ as a question, a dare or an order ("你再说一遍试试", "你还是人吗") b
 `token_features` marks each token.
 `Lexicon.abuse_evidence(text)` names the evidence of abuse aimed at someone
 (an insult, a mild swear word aimed at "you" or a group, a group named with
-abuse or a negative word, harassment, a threat)
+abuse or judged all at once, stereotype.txt, harassment, a threat)
 that the malicious decision requires (rasa_extensions/nlu/malicious.py).
 """
 
@@ -42,6 +42,11 @@ _DENIED_AFTER = re.compile(
 _SECOND_PERSON = re.compile(r"你(?!好)")
 _ADDRESSEE = re.compile(r"你(?![好们])")  # one person addressed ("你们" is the company)
 _FIRST_PERSON = re.compile(r"我")
+# people in general, or the company's own staff in a complaint ("你们这帮人"): no
+# group a sweeping judgement attacks (stereotype.txt)
+_ANY_PEOPLE = frozenset({"这种人", "这些人", "这帮人", "那帮人", "这群人", "一群", "一帮", "网友",
+                         "楼主", "答主", "粉丝"})
+_CLAUSE_END = re.compile(r"[，,。.!！?？；;\s]")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
 _EXCLAIM = re.compile(r"[!！]")
 _BOOK_TITLE = re.compile(r"《[^》]+》")
@@ -93,7 +98,9 @@ class Lexicon:
                  neutral: Iterable[str] = (), contrast: Iterable[str] = (),
                  expectation: Iterable[str] = (), mild: Iterable[str] = (),
                  good_facts: Iterable[str] = (), bad_facts: Iterable[str] = (),
-                 confront: Iterable[str] = (), acts: Iterable[str] = ()) -> None:
+                 confront: Iterable[str] = (), acts: Iterable[str] = (),
+                 stereotype: Iterable[str] = (),
+                 stereotype_exclusion: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -111,6 +118,8 @@ class Lexicon:
         self._good_fact = _patterns(good_facts)
         self._bad_fact = _patterns(bad_facts)
         self._confront = _patterns(confront)
+        self._stereotype = _patterns(stereotype)
+        self._exclusion = _alternation(stereotype_exclusion)
         negs = sorted(set(negators), key=len, reverse=True)
         self._negator = re.compile(
             "(?:" + "|".join(re.escape(n) for n in negs) + f").{{0,{NEGATION_WINDOW}}}$"
@@ -127,7 +136,9 @@ class Lexicon:
                    read_entries(directory / "good_facts.txt"),
                    read_entries(directory / "bad_facts.txt"),
                    read_entries(directory / "confront.txt"),
-                   read_entries(directory / "acts.txt"))
+                   read_entries(directory / "acts.txt"),
+                   read_entries(directory / "stereotype.txt"),
+                   read_entries(directory / "stereotype_exclusion.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -168,6 +179,8 @@ class Lexicon:
         irony = any(h.category == "negative" and h.negated and _is_quoted(text, h) for h in hits)
         if group and (irony or any(h.category == "abuse" for h in hits)):
             kinds.add("group_attack")
+        if any(h.category == "groups" and self._judges_group(text, h, hits) for h in hits):
+            kinds.add("group_attack")  # "外地人都是来骗钱的", "残疾人就别出来添乱了"
         if irony and _ADDRESSEE.search(text):
             kinds.add("aimed_swearing")
         for hit in hits:
@@ -186,6 +199,22 @@ class Lexicon:
             elif hit.category == "threat":
                 kinds.add("threat")
         return tuple(k for k in EVIDENCE_KINDS if k in kinds)
+
+    def _judges_group(self, text: str, group: Hit, hits: Sequence[Hit]) -> bool:
+        """A named group (not "这些人", who may be the company's staff) judged all at once
+        (stereotype.txt), with a negative or abusive word or an exclusion after it in
+        the same clause."""
+        if group.word in _ANY_PEOPLE or text[max(0, group.start - 2):group.start] == "你们":
+            return False
+        judged = self._stereotype.match(text, group.end)
+        if judged is None:
+            return False
+        clause = _CLAUSE_END.search(text, judged.end())
+        end = clause.start() if clause else len(text)
+        # a negated word is too weak a judgement ("00后都不爱打电话")
+        negative = any(h.category in ("negative", "abuse") and not h.negated
+                       and judged.end() <= h.start < end for h in hits)
+        return negative or self._exclusion.search(text, judged.start(), end) is not None
 
     def _tail_balance(self, text: str, hits: Sequence[Hit], good: Sequence[int],
                       bad: Sequence[int]) -> tuple[int, int]:
