@@ -36,6 +36,9 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("残疾人就别出来添乱了", {"group_attack"}),
         ("某地人一个个都是地头蛇", {"group_attack"}),
         ("外国人都不是好东西", {"group_attack"}),
+        # a person's mind, looks or family insulted; the poster replied to is addressed
+        ("楼上是不是没吃药 出来乱咬人", {"aimed_swearing"}),
+        ("你这种人活着就是浪费粮食", {"insult"}),
     ],
 )
 def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:
@@ -59,6 +62,7 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "老年人都不会用这个APP,能不能简化一下",
         "你们这些人都是骗子,退款都不给",
         "快递员都是这样吗,放门口就走",
+        "你们的系统是没吃药吧,天天出错",  # a mild word at the company's system
     ],
 )
 def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:

@@ -40,7 +40,8 @@ _NOT_NEGATING = re.compile("不然|不过|不管|不仅|不但|不久|不少|不
 _DENIED_AFTER = re.compile(
     r"(?:的)?(?:都|也|全)(?:没有?|不见|没见)(?:了|过|啦)?(?=$|[\s，,。.!！~、?？])")
 _SECOND_PERSON = re.compile(r"你(?!好)")
-_ADDRESSEE = re.compile(r"你(?![好们])")  # one person addressed ("你们" is the company)
+# one person addressed ("你们" is the company), or the poster replied to in a thread
+_ADDRESSEE = re.compile(r"你(?![好们])|楼上|楼主|博主|层主|up主", re.I)
 _FIRST_PERSON = re.compile(r"我")
 # people in general, or the company's own staff in a complaint ("你们这帮人"): no
 # group a sweeping judgement attacks (stereotype.txt)
