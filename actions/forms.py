@@ -61,6 +61,10 @@ from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
 REGISTRATION = "action_start_registration"  # actions/registration.py
+# The answers of questions asked after the phone read-back: given instead of a yes or
+# no, they confirm the number by going on.
+ANSWERS_AFTER_READ_BACK = frozenset({"order_number", "caller_address", "callback_time",
+                                     "complaint_category"})
 # what a caller's account of the problem may name; any other entity is an answer's value
 DESCRIBING_ENTITIES = frozenset({"product", "staff_name", "branch", "complaint_category"})
 
@@ -261,12 +265,13 @@ class FormReading(FormValidationAction):
             if (reading is Reading.ALL and requested and requested in wanted
                     and not CORRECTABLE.intersection(values)):
                 values.update(self._answer(requested, message, tracker, dispatcher))
-            if (requested == "phone_confirmed" and values and "phone_confirmed" not in values
-                    and "phone_number" not in values and not message.declines
-                    and not denies(message.text)):
-                # the read-back answered by going on (`北京市朝阳区建国路88号`, `明天上午`):
-                # the number stands, as a person on the line would take it, instead of the
-                # same read-back again
+            if (requested == "phone_confirmed" and set(values) & ANSWERS_AFTER_READ_BACK
+                    and "phone_confirmed" not in values and "phone_number" not in values
+                    and not message.declines and not denies(message.text)):
+                # the read-back answered by going on to a later question (`北京市朝阳区建国路
+                # 88号`, `明天上午`): the number stands, as a person on the line would take
+                # it, instead of the same read-back again (a surname, asked before the
+                # number, is no going on)
                 values["phone_confirmed"] = True
         offered = tracker.get_slot("caller_phone")
         if ("phone_confirmed" in wanted and offered and not tracker.get_slot("phone_number")

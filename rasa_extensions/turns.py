@@ -156,9 +156,9 @@ STATES = ("angry", "malicious")
 def caller_state(parse_data: Mapping[str, Any]) -> Optional[str]:
     """How the caller feels beside what they ask: the NLU's `caller_state` when it gives
     one, else a caller state close behind the intent in the ranking."""
-    state = parse_data.get("caller_state")
-    if isinstance(state, Mapping) and state.get("name"):
-        return str(state["name"])
+    if "caller_state" in parse_data:  # the NLU's own reading (HotlineCallerState)
+        state = parse_data.get("caller_state")
+        return str(state["name"]) if isinstance(state, Mapping) and state.get("name") else None
     for ranked in list(parse_data.get("intent_ranking") or [])[1:3]:
         if ranked.get("name") in STATES and float(ranked.get("confidence") or 0) >= BESIDE:
             return str(ranked["name"])

@@ -188,6 +188,26 @@ def test_a_complaint_in_anger_is_calmed_and_filed() -> None:
         "utter_complaint_apology", "complaint_form", "<rules>"]
 
 
+def test_a_request_said_in_anger_is_calmed_then_served() -> None:
+    lookup = CallerTurn(intent="order_status", text="我他妈等了五天了,订单到底到哪了",
+                        caller_state="angry")
+    assert play(lookup) == ["utter_calm_down", "order_lookup_form", "<rules>"]
+    answer = CallerTurn(intent="invoice", text="气死我了,发票到底怎么开", caller_state="angry")
+    assert play(answer) == ["utter_calm_down", "action_answer_business", "utter_anything_else",
+                            LISTEN]
+    # anger read first, the request close behind: calmed, and the request served
+    behind = CallerTurn(intent="angry", text="气死我了,退款到底什么时候到",
+                        also_asks="refund_status")
+    assert play(behind, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
+        "action_ladder_angry", "utter_calm_down", "order_lookup_form", "<rules>"]
+    assert play(behind, {"anger_stage": "calm"},
+                effects={"action_ladder_angry": {"anger_stage": "handoff"}})[:3] == [
+        "action_ladder_angry", "utter_handoff_priority", "action_handoff"]
+    # the same requests without anger are the rules' as ever
+    assert play(replace(lookup, caller_state=None)) == ["<rules>"]
+    assert play(replace(answer, caller_state="complaint")) == ["<rules>"]
+
+
 def test_when_no_rule_applies_the_no_match_ladder_plays_on() -> None:
     turn = CallerTurn(intent="inform")
     steps = play_from(turn, ["action_ladder_nomatch"], {"nomatch_stage": "menu"})

@@ -28,6 +28,7 @@ from bot.language.replies import (
     skips,
     takes_up_offer,
 )
+from bot.language.states import read_caller_state
 
 
 @pytest.mark.parametrize(("text", "surname"), [
@@ -190,3 +191,24 @@ def test_a_request_about_the_order_just_looked_up(text: str, expected: bool) -> 
 ])
 def test_a_skip_names_what_it_skips(text: str, slot: str | None) -> None:
     assert replies.skipped_subject(text) == slot
+
+
+STATES = {"angry", "malicious", "complaint", "praise", "out_of_scope"}
+
+
+@pytest.mark.parametrize(("intent", "ranking", "text", "expected"), [
+    ("complaint", [("complaint", 0.9)], "洗衣机漏水", ("complaint", "intent")),
+    ("order_status", [("order_status", 0.6), ("angry", 0.3)], "订单到底到哪了",
+     ("angry", "ranking")),
+    ("order_status", [("order_status", 0.9), ("angry", 0.05)], "气死我了,订单到哪了",
+     ("angry", "words")),
+    ("order_status", [("order_status", 0.7), ("malicious", 0.25)], "订单到哪了", None),
+    ("order_status", [("order_status", 0.7), ("complaint", 0.25)], "订单到哪了", None),
+    ("order_status", [("order_status", 0.95)], "帮我查下订单", None),
+])
+def test_the_caller_state_beside_a_request_is_anger_only(
+        intent: str, ranking: list[tuple[str, float]], text: str,
+        expected: tuple[str, str] | None) -> None:
+    state = read_caller_state(intent, ranking[0][1], ranking, text, states=STATES,
+                              angry="angry", beside=0.2)
+    assert (None if state is None else (state.name, state.source)) == expected

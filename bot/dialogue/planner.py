@@ -257,15 +257,38 @@ def _outside_form(
                                        or shows_anger(turn.text)):
         # A complaint in anger: the calming line first, then the complaint procedure.
         return ["utter_calm_down", *COMPLAINT_START]
+    if intent in config.business and turn.caller_state == config.angry:
+        # `我他妈等了五天了，订单到底到哪了`: the request said in anger; the manual's
+        # calming line first, then the request served as ever
+        served = _served_in_anger(intent, config)
+        if served:
+            return ["utter_calm_down", *served]
     if intent == config.pursue and not progress.slot("ticket_id"):
         # Insisting on a request we have no record of: the manual's line, then the
         # complaint procedure takes it down with a number to call back (a ticket filed
         # at once would promise a callback to nobody on the web).
         return ["utter_pursue_soon", "complaint_form"]
+    if intent == config.angry and turn.also_asks in config.business:
+        # `气死我了，退款到底什么时候到` read as anger with the refund question close
+        # behind: calmed (twice: a person), and the question served, not dropped
+        served = _served_in_anger(str(turn.also_asks), config)
+        if served:
+            return _ladder(intent, progress, config, served, [])
     if intent == config.angry and _names_a_problem(turn.text, config):
         # Angry *and* a service problem: calm the caller, then the complaint procedure.
         return _ladder(intent, progress, config, COMPLAINT_START, [])
     return _ladder(intent, progress, config, [LISTEN], [])
+
+
+def _served_in_anger(intent: str, config: RepairConfig) -> list[PlanItem] | None:
+    """How a business request is served after the calming line: its lookup form (the
+    rules take over from its question), or its answer and "anything else?"."""
+    lookup = config.form_for_intent(intent)
+    if lookup:
+        return [lookup]
+    if intent in config.registers_at_once:
+        return None  # an appointment asked for: the rules and the planner take it down
+    return ["action_answer_business", "utter_anything_else", LISTEN]
 
 
 def _standing_offer(turn: CallerTurn, config: RepairConfig) -> str | None:

@@ -10,6 +10,8 @@ request; the NLU's own caller-state reading, when it gives one, comes first
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from bot.language.lexicon import default_lexicon
 
@@ -29,3 +31,33 @@ def praise_then_problem(text: str) -> bool:
     """Praise, then the problem after a contrast (`师傅很耐心,不过洗衣机还是漏水`): the
     caller is glad of someone and still has something to be handled."""
     return default_lexicon().turns_negative(text)
+
+
+@dataclass(frozen=True)
+class CallerState:
+    """How the caller feels beside what they ask, and where that reading comes from:
+    `intent` (the message is the state itself), `ranking` (the state close behind the
+    request), `words` (unmistakable anger in the words, `shows_anger`)."""
+
+    name: str
+    confidence: float
+    source: str
+
+
+def read_caller_state(intent: str, confidence: float, ranking: Sequence[tuple[str, float]],
+                      text: str, *, states: Collection[str], angry: str,
+                      beside: float) -> CallerState | None:
+    """The caller state of one message: its intent when that is a state; else anger
+    beside the request (`我他妈等了五天了，订单到底到哪了` is an order question said in
+    anger), read close behind in the ranking (at least `beside`) or in the words. Only
+    anger is read beside a request: the malicious decision is the gate's alone, and a
+    complaint or praise beside a request is the request's business."""
+    if intent in states:
+        return CallerState(intent, confidence, "intent")
+    for name, score in list(ranking)[1:3]:
+        if name == angry and score >= beside:
+            return CallerState(angry, score, "ranking")
+    if shows_anger(text):
+        score = next((score for name, score in ranking if name == angry), 0.0)
+        return CallerState(angry, score, "words")
+    return None
