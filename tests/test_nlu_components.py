@@ -449,3 +449,31 @@ def test_sentence_count_vectors_give_rasas_sentence_features_alone(
         our_sequence, our_sentence = ours.get_sparse_features(TEXT)
         assert rasa_sequence is not None and our_sequence is None
         assert (our_sentence.features != rasa_sentence.features).nnz == 0
+
+
+def test_caller_state_is_reported_beside_the_intent_and_changes_none(
+        storage: LocalModelStorage) -> None:
+    from rasa_extensions.nlu.caller_state import HotlineCallerState
+
+    component = HotlineCallerState.create(
+        {}, storage, Resource("caller_state"),
+        ExecutionContext(GraphSchema({}), node_name="caller_state"))
+    cases = {
+        "气死我了,退款到底什么时候到": ([("angry", 0.59), ("refund_status", 0.39)],
+                                  {"name": "angry", "confidence": 0.59, "source": "intent"}),
+        "搞什么啊,发票怎么开": ([("invoice", 0.88), ("angry", 0.07)],
+                             {"name": "angry", "confidence": 0.07, "source": "words"}),
+        "帮我查一下订单": ([("order_status", 0.95), ("complaint", 0.03)], {}),
+    }
+    messages = []
+    for text, (ranking, _) in cases.items():
+        entries = [{"name": name, "confidence": score} for name, score in ranking]
+        message = Message(data={TEXT: text})
+        message.set("intent", entries[0], add_to_output=True)
+        message.set("intent_ranking", entries, add_to_output=True)
+        messages.append(message)
+    for message, (ranking, expected) in zip(component.process(messages), cases.values(),
+                                            strict=True):
+        assert message.get("caller_state") == expected
+        assert message.get("intent")["name"] == ranking[0][0]  # the intent is untouched
+        assert "caller_state" in message.as_dict(only_output_properties=True)

@@ -2,7 +2,7 @@
 
 A caller can be angry *and* asking about a delivery. The intent names what the caller
 wants; this component adds what the caller feels as the parse-data key
-`caller_state` (`{"name", "confidence", "source"}`, or None): the intent when it is a
+`caller_state` (`{"name", "confidence", "source"}`, or `{}`): the intent when it is a
 caller state, else anger close behind the request or in its words
 (`bot.language.states.read_caller_state`). The dialogue reads it
 (rasa_extensions/turns.py): a request said in anger gets the manual's calming line
@@ -54,7 +54,8 @@ class HotlineCallerState(GraphComponent, IntentClassifier):
                 str(intent.get("name") or ""), float(intent.get("confidence") or 0.0),
                 ranking, str(message.get(TEXT) or ""), states=states, angry=repair.angry,
                 beside=BESIDE)
-            message.set(OUTPUT_KEY, None if state is None else {
+            # {} rather than None, which Rasa leaves out of the parse: "no state" is a reading
+            message.set(OUTPUT_KEY, {} if state is None else {
                 "name": state.name, "confidence": round(state.confidence, 4),
                 "source": state.source}, add_to_output=True)
         return messages
