@@ -147,6 +147,9 @@ def test_lexicon_negation_flips_polarity() -> None:
     ("一箱苹果一个坏的都没有", "positive"), ("出风一点异味都没有了", "positive"),
     ("晚上打游戏也不掉线", "positive"), ("没想到这么快", "positive"),
     ("问题都没有解决", "negative"), ("隔两天就要重启,不然就断网", "negative"),
+    # "特别" holds a 别 that negates nothing
+    ("开机特别慢", "negative"), ("路由器信号特别差", "negative"),
+    ("不得不说真好吃", "positive"), ("换的新机用了三个月 一次毛病都没出", "positive"),
 ])
 def test_lexicon_reads_a_fault_denied_and_a_negator_that_negates_nothing(
         text: str, polarity: str) -> None:

@@ -34,11 +34,14 @@ CATEGORIES = ("positive", "negative", "threat", "harass", "abuse", "groups", "an
 EVIDENCE_KINDS = ("insult", "aimed_swearing", "group_attack", "harassment", "threat")
 NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it negates
 # words that start with a negator and negate nothing ("不然就断网", "没想到这么快")
-_NOT_NEGATING = re.compile("不然|不过|不管|不仅|不但|不久|不少|不停|不断|不论|没想到|没多久|无论")
+# ("特别慢" is slow, not "not slow"; "不得不说真好吃" and "无比好吃" are praise)
+_NOT_NEGATING = re.compile(
+    "不然|不过|不管|不仅|不但|不久|不少|不停|不断|不论|不得不|不愧|不禁|不由得|忍不住|没想到|没多久"
+    "|无论|无比|无敌|无限|特别|分别|区别|差别|级别|个别|告别|别人|别的|别处|别说")
 # a fault named, then denied at the end of a clause: "一个坏的都没有", "异味都没有了"
 # ("问题都没有解决" goes on after the negator, and stays a problem)
 _DENIED_AFTER = re.compile(
-    r"(?:的)?(?:都|也|全)(?:没有?|不见|没见)(?:了|过|啦)?(?=$|[\s，,。.!！~、?？])")
+    r"(?:的)?(?:都|也|全)(?:没有?出?|不见|没见)(?:了|过|啦)?(?=$|[\s，,。.!！~、?？])")
 _SECOND_PERSON = re.compile(r"你(?!好)")
 # one person addressed ("你们" is the company), or the poster replied to in a thread
 _ADDRESSEE = re.compile(r"你(?![好们])|楼上|楼主|博主|层主|up主", re.I)
