@@ -36,6 +36,7 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("残疾人就别出来添乱了", {"group_attack"}),
         ("某地人一个个都是地头蛇", {"group_attack"}),
         ("外国人都不是好东西", {"group_attack"}),
+        ("你们河南人都是骗子", {"group_attack"}),  # the listener attacked through a group
         # a person's mind, looks or family insulted; the poster replied to is addressed
         ("楼上是不是没吃药 出来乱咬人", {"aimed_swearing"}),
         ("你这种人活着就是浪费粮食", {"insult"}),

@@ -208,7 +208,7 @@ class Lexicon:
         """A named group (not "这些人", who may be the company's staff) judged all at once
         (stereotype.txt), with a negative or abusive word or an exclusion after it in
         the same clause."""
-        if group.word in _ANY_PEOPLE or text[max(0, group.start - 2):group.start] == "你们":
+        if group.word in _ANY_PEOPLE:
             return False
         judged = self._stereotype.match(text, group.end)
         if judged is None:
