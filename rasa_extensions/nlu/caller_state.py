@@ -11,6 +11,7 @@ first. Place it last, after the FallbackClassifier, so it reads the final intent
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -47,7 +48,9 @@ class HotlineCallerState(GraphComponent, IntentClassifier):
         states = {repair.angry, repair.malicious, repair.complaint, repair.praise,
                   repair.out_of_scope}
         for message in messages:
-            intent = message.get(INTENT) or {}
+            intent = message.get(INTENT)
+            if not isinstance(intent, Mapping):
+                continue  # a training example (its intent a label), not a parse
             ranking = [(str(entry.get("name")), float(entry.get("confidence") or 0.0))
                        for entry in message.get("intent_ranking") or []]
             state = read_caller_state(
