@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,8 +25,35 @@ from bot.language.replies import names_another_order, refers_to_that_order
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
 
+MISSES_SLOT = "lookup_misses"
 
-class ValidateOrderLookupForm(FormReading):
+
+class LookupReading(FormReading):
+    """A lookup form that counts the numbers it did not find in a row. At
+    `dialogue.repair.lookup_misses` the form is rejected, with the count set, and the
+    dialogue takes the request down (bot/dialogue/planner.py) instead of asking for
+    the number again."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if form_when_caller_spoke(tracker) != self.form_name():
+            tracker.slots[MISSES_SLOT] = None  # a lookup begins: no misses yet
+        events = await super().run(dispatcher, tracker, domain)
+        misses = next((e.get("value") for e in reversed(events)
+                       if e.get("event") == "slot" and e.get("name") == MISSES_SLOT), None)
+        if misses is None and form_when_caller_spoke(tracker) != self.form_name():
+            events.append(SlotSet(MISSES_SLOT, None))
+        if misses and int(misses) >= hotline_config().repair.lookup_misses:
+            events.append(ActionExecutionRejected(self.form_name()))
+        return events
+
+    def missed(self, tracker: Tracker) -> dict[str, Any]:
+        """One more number not found in a row."""
+        return {MISSES_SLOT: int(tracker.get_slot(MISSES_SLOT) or 0) + 1}
+
+
+class ValidateOrderLookupForm(LookupReading):
     """The order number for the request that started the lookup (kept in
     `business_topic`: an invoice question asked meanwhile does not change what the
     number is for)."""
@@ -77,11 +104,11 @@ class ValidateOrderLookupForm(FormReading):
             return {"order_number": None}
         if backend().order(number) is None:
             utter(dispatcher, "utter_order_not_found", order_number=number)
-            return {"order_number": None}
-        return {"order_number": number}
+            return {"order_number": None, **self.missed(tracker)}
+        return {"order_number": number, MISSES_SLOT: None}
 
 
-class ValidateTicketLookupForm(FormReading):
+class ValidateTicketLookupForm(LookupReading):
     """By ticket number; or by the phone it was filed with, after the surname matches."""
 
     def name(self) -> str:
@@ -129,8 +156,8 @@ class ValidateTicketLookupForm(FormReading):
             found = False
         if not found:
             utter(dispatcher, "utter_ticket_not_found")
-            return {"ticket_number": None}
-        return {"ticket_number": number}
+            return {"ticket_number": None, **self.missed(tracker)}
+        return {"ticket_number": number, MISSES_SLOT: None}
 
     def validate_surname(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -145,5 +172,6 @@ class ValidateTicketLookupForm(FormReading):
             matches = []
         if not matches:
             utter(dispatcher, "utter_ticket_not_found")
-            return {"surname": None, "phone_number": None, "phone_display": None}
-        return checked
+            return {"surname": None, "phone_number": None, "phone_display": None,
+                    **self.missed(tracker)}
+        return {**checked, MISSES_SLOT: None}

@@ -25,6 +25,7 @@ from bot.config import hotline_config
 from bot.config.business import Registration
 
 TOPIC_SLOT = "business_topic"
+MISSES_SLOT = "lookup_misses"  # actions/lookups.py
 ORDER_SLOT = "order_number"
 
 
@@ -62,7 +63,13 @@ class ActionStartRegistration(Action):
         topic, registration = registered_request(tracker)
         events: list[EventType] = []
         if tracker.active_loop_name:
-            utter(dispatcher, "utter_no_order_number_needed")
+            not_found = (tracker.get_slot(MISSES_SLOT) or 0) >= (
+                hotline_config().repair.lookup_misses)
+            # the manual's line for what cannot be answered now, or "no number needed"
+            utter(dispatcher, "utter_cannot_answer_now" if not_found
+                  else "utter_no_order_number_needed")
+            # (the misses stay counted: the dialogue follows them to the complaint form;
+            # the next lookup starts its own count)
             events += [*leave_form_events(), SlotSet(REFUSED_SLOT, None)]
         if registration is None:
             return events  # nothing to take down: the complaint form asks what happened

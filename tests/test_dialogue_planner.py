@@ -355,6 +355,19 @@ def test_dropping_the_form_for_a_question_answered_at_once_does_not_come_back(
     assert play(aside)[:2] == ["action_set_form_aside", "action_answer_business"]
 
 
+def test_a_lookup_that_has_not_found_the_number_twice_takes_the_request_down() -> None:
+    turn = CallerTurn(intent="inform", text="20269999998", form="order_lookup_form",
+                      requested_slot="order_number")
+    assert play(turn, {"lookup_misses": 2}, rejected="order_lookup_form") == [
+        "action_start_registration", "complaint_form", "<rules>"]
+    # one miss, or a form that files a ticket itself: the usual "not understood" ladder
+    assert play(turn, {"lookup_misses": 1}, rejected="order_lookup_form")[0] == (
+        "action_ladder_form_nomatch")
+    form = replace(turn, form="complaint_form", requested_slot="surname")
+    assert play(form, {"lookup_misses": 2}, rejected="complaint_form")[0] == (
+        "action_ladder_form_nomatch")
+
+
 OFFER = ("utter_repair_warranty", "utter_anything_else")
 RETURN_OFFER = ("utter_return_exchange", "utter_anything_else")
 

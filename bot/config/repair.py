@@ -111,6 +111,8 @@ class RepairConfig:
     # The NLU's confidence a caller's ending (a personal call) needs to end the session;
     # below it, the message is not understood.
     ending_confidence: float = 0.0
+    # Numbers a lookup did not find in a row before the request is taken down instead.
+    lookup_misses: int = 2
     # Endings that need the caller's words to ask for someone (`我找一下刘芳`).
     endings_for_someone: frozenset[str] = frozenset()
 
@@ -154,6 +156,12 @@ class RepairConfig:
             if intent in spec.intents:
                 return spec.name
         return None
+
+
+def _count(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"hotline.yml: dialogue.repair.{key} must be a whole number >= 1")
+    return value
 
 
 def _names(raw: Mapping[str, Any], key: str, default: tuple[str, ...] = ()) -> frozenset[str]:
@@ -239,6 +247,7 @@ def parse_repair(
         takes_offer_entities=_names(raw, "takes_offer_entities",
                                     ("surname", "phone_number", "time_slot")),
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
+        lookup_misses=_count(raw.get("lookup_misses", 2), "lookup_misses"),
         endings_for_someone=_names(raw, "endings_for_someone"),
     )
 

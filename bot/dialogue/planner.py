@@ -52,6 +52,7 @@ REGISTER = "action_start_registration"  # a request taken down: the complaint fo
 FORM_NOMATCH = "form_nomatch"  # the ladder of answers a form could not read
 ANSWER_ACTIONS = frozenset({"action_answer_business", "action_ticket_status",
                             "action_create_ticket"})
+LOOKUP_MISSES = "lookup_misses"  # numbers a lookup did not find in a row (actions/lookups.py)
 REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's message so
 # Session metadata of channels that open the session when the caller connects (the
 # opening line comes before the caller's first message, which is then not a first
@@ -126,6 +127,9 @@ def next_step(
     refused = next((i for i, name in enumerate(done) if name.startswith(REJECTED)), None)
     if refused is not None:
         form = done[refused][len(REJECTED):]
+        if _missed_too_often(form, progress, config):
+            # `对不起,暂时没有查到订单…` twice: taken down, not asked for a third number
+            return _follow(_register(config), done[refused + 1:])
         plan = _ladder(FORM_NOMATCH, progress, config, _back_to(form), _leave_form())
         return _follow(plan or [], done[refused + 1:])
     if done and done[-1] in ANSWER_ACTIONS and progress.slot("form_aside"):
@@ -137,6 +141,14 @@ def next_step(
         back = _back_to(turn.form) if turn.form else [LISTEN]
         plan = _ladder(config.nomatch_intent, progress, config, back, [])
     return None if plan is None else _follow(plan, done)
+
+
+def _missed_too_often(form: str, progress: TurnProgress, config: RepairConfig) -> bool:
+    """A lookup that has not found the caller's number `lookup_misses` times in a row."""
+    spec = config.form(form)
+    misses = progress.slot(LOOKUP_MISSES)
+    return (spec is not None and not spec.files_ticket and isinstance(misses, (int, float))
+            and misses >= config.lookup_misses)
 
 
 def _follow(plan: Sequence[PlanItem], done: Sequence[str]) -> Step | None:
