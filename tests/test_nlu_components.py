@@ -150,6 +150,12 @@ def test_lexicon_negation_flips_polarity() -> None:
     # "特别" holds a 别 that negates nothing
     ("开机特别慢", "negative"), ("路由器信号特别差", "negative"),
     ("不得不说真好吃", "positive"), ("换的新机用了三个月 一次毛病都没出", "positive"),
+    # a negator never reaches across a clause ("一分钱没收 感谢", "完好无损 很满意")
+    ("物业帮我们修好了水管 一分钱没收 感谢", "positive"),
+    ("不过东西完好无损 很满意", "positive"),
+    ("宣传的功能根本没有,虚假宣传", "negative"),
+    # severity, and a noun that holds a sentiment word
+    ("台灯闪得厉害", "negative"), ("牛排煎得刚好,外焦里嫩", "positive"),
 ])
 def test_lexicon_reads_a_fault_denied_and_a_negator_that_negates_nothing(
         text: str, polarity: str) -> None:

@@ -37,7 +37,8 @@ NEGATION_WINDOW = 2  # characters allowed between a negator and the entry it neg
 # ("特别慢" is slow, not "not slow"; "不得不说真好吃" and "无比好吃" are praise)
 _NOT_NEGATING = re.compile(
     "不然|不过|不管|不仅|不但|不久|不少|不停|不断|不论|不得不|不愧|不禁|不由得|忍不住|没想到|没多久"
-    "|无论|无比|无敌|无限|特别|分别|区别|差别|级别|个别|告别|别人|别的|别处|别说")
+    "|无论|无比|无敌|无限|无损|无误|无忧|无微不至|无可挑剔|特别|分别|区别|差别|级别|个别|告别|别人"
+    "|别的|别处|别说")
 # a fault named, then denied at the end of a clause: "一个坏的都没有", "异味都没有了"
 # ("问题都没有解决" goes on after the negator, and stays a problem)
 _DENIED_AFTER = re.compile(
@@ -126,7 +127,8 @@ class Lexicon:
         self._exclusion = _alternation(stereotype_exclusion)
         negs = sorted(set(negators), key=len, reverse=True)
         self._negator = re.compile(
-            "(?:" + "|".join(re.escape(n) for n in negs) + f").{{0,{NEGATION_WINDOW}}}$"
+            "(?:" + "|".join(re.escape(n) for n in negs)
+            + f")[^\\s，,。.！!？?；;、~]{{0,{NEGATION_WINDOW}}}$"
         )
 
     @classmethod
