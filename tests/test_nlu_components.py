@@ -185,7 +185,8 @@ def _features(text: str) -> dict[str, float]:
 
 @pytest.mark.parametrize("text", ["师傅十分钟就上门了", "开机十秒就进系统", "电池还能撑一整天",
                                   "快递提前一天送到", "饺子皮薄馅大", "用了两年了还跟新的一样",
-                                  "一点没让我操心", "汤一滴没洒", "一点问题都没有"])
+                                  "一点没让我操心", "汤一滴没洒", "一点问题都没有",
+                                  "床垫睡了一个月 腰不酸了", "打针一点都不疼"])
 def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
     features = _features(text)
     assert features["good_fact"] > 0 and features["bad_fact"] == 0
