@@ -16,10 +16,10 @@ import yaml
 from bench.nlu_validation import load_examples, loso, malicious_curve, state_summary
 
 ROOT = Path(__file__).resolve().parent.parent
-# measured (docs/BENCHMARKS.md, issue 15 iteration 3, 17 sources): pooled macro-F1 0.811
-# (0.816 over the 16 sources of iteration 2), malicious precision 0.990, angry read as
-# malicious 0.4 %; the floors leave room for small data changes
-MACRO_F1_FLOOR = 0.79
+# measured (docs/BENCHMARKS.md, issue 15, seventh session, 17 sources): pooled macro-F1
+# 0.838 (0.811 in iteration 3), malicious precision 0.990, angry read as malicious
+# 0.5 %; the floors leave room for small data changes
+MACRO_F1_FLOOR = 0.81
 MALICIOUS_PRECISION_FLOOR = 0.95
 ANGRY_AS_MALICIOUS_CEILING = 0.03
 
