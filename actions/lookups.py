@@ -20,12 +20,11 @@ from actions.forms import NOT_GIVEN, CallerMessage, FormReading, form_when_calle
 from actions.support import conversation_of, latest_intent, utter
 from bot.config import hotline_config
 from bot.conversation import intents_behind
+from bot.dialogue.planner import LOOKUP_MISSES as MISSES_SLOT
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.language.replies import names_another_order, refers_to_that_order
 from bot.tickets.errors import TicketError
 from bot.tickets.model import normalize_ticket_number
-
-MISSES_SLOT = "lookup_misses"
 
 
 class LookupReading(FormReading):
@@ -37,13 +36,14 @@ class LookupReading(FormReading):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if form_when_caller_spoke(tracker) != self.form_name():
-            tracker.slots[MISSES_SLOT] = None  # a lookup begins: no misses yet
+        begins = form_when_caller_spoke(tracker) != self.form_name()
+        if begins:
+            tracker.slots[MISSES_SLOT] = None  # a lookup begins: no misses counted yet
         events = await super().run(dispatcher, tracker, domain)
         misses = next((e.get("value") for e in reversed(events)
                        if e.get("event") == "slot" and e.get("name") == MISSES_SLOT), None)
-        if misses is None and form_when_caller_spoke(tracker) != self.form_name():
-            events.append(SlotSet(MISSES_SLOT, None))
+        if misses is None and begins:
+            events.append(SlotSet(MISSES_SLOT, None))  # an earlier lookup's count is gone
         if misses and int(misses) >= hotline_config().repair.lookup_misses:
             events.append(ActionExecutionRejected(self.form_name()))
         return events

@@ -23,9 +23,9 @@ from actions.repair import leave_form_events
 from actions.support import conversation_of, latest_text, utter
 from bot.config import hotline_config
 from bot.config.business import Registration
+from bot.dialogue.planner import LOOKUP_MISSES as MISSES_SLOT
 
 TOPIC_SLOT = "business_topic"
-MISSES_SLOT = "lookup_misses"  # actions/lookups.py
 ORDER_SLOT = "order_number"
 
 

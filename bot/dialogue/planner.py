@@ -270,8 +270,8 @@ def _outside_form(
         # A complaint in anger: the calming line first, then the complaint procedure.
         return ["utter_calm_down", *COMPLAINT_START]
     if intent in config.business and turn.caller_state == config.angry:
-        # `我他妈等了五天了，订单到底到哪了`: the request said in anger; the manual's
-        # calming line first, then the request served as ever
+        # `搞什么啊，发票到底怎么开`: the request said in anger; the manual's calming
+        # line first, then the request served as ever
         served = _served_in_anger(intent, config)
         if served:
             return ["utter_calm_down", *served]
