@@ -48,7 +48,7 @@ def read_caller_state(intent: str, confidence: float, ranking: Sequence[tuple[st
                       text: str, *, states: Collection[str], angry: str,
                       beside: float) -> CallerState | None:
     """The caller state of one message: its intent when that is a state; else anger
-    beside the request (`我他妈等了五天了，订单到底到哪了` is an order question said in
+    beside the request (`搞什么啊，发票到底怎么开` is an invoice question said in
     anger), read close behind in the ranking (at least `beside`) or in the words. Only
     anger is read beside a request: the malicious decision is the gate's alone, and a
     complaint or praise beside a request is the request's business."""
