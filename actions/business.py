@@ -56,11 +56,12 @@ def requested_topic(tracker: Tracker) -> Optional[str]:
             name = (parse.get("intent") or {}).get("name")
             if name in topics:
                 return str(name)
-            if latest and (name == config.repair.nomatch_intent or name in config.repair.cancel
-                           or name == config.repair.angry):
+            repair = config.repair
+            if latest and (name in repair.cancel | repair.corrects
+                           or name in (repair.nomatch_intent, repair.angry)):
                 # `等等，我想先问一下发票怎么开`: not understood, the question close behind;
-                # `算了不投诉了，积分怎么用`: a cancel, the question behind it;
-                # `气死我了，发票到底怎么开`: anger, the question behind it
+                # `算了不投诉了，积分怎么用`, `说错了，我是想问积分`: a cancel or a
+                # correction, the question behind it; `气死我了，发票到底怎么开`: anger
                 asked = next((n for n in intents_behind(parse) if n in topics), None)
                 if asked:
                     return asked

@@ -343,6 +343,7 @@ def test_taking_the_complaint_back_for_another_request_starts_its_form() -> None
 @pytest.mark.parametrize(("intent", "text", "also_asks"), [
     ("membership_points", "等一下，我先不投诉了，我想问问积分怎么用", None),
     ("cancel", "算了不登记了，发票怎么开", "invoice"),
+    ("correct", "说错了，我是想问积分怎么用", "membership_points"),
 ])
 def test_dropping_the_form_for_a_question_answered_at_once_does_not_come_back(
         intent: str, text: str, also_asks: str | None) -> None:

@@ -378,12 +378,13 @@ def _in_form(
         # `找到了，20261101001` read as a goodbye: the number is the answer; an unsure
         # goodbye (`那咋办` once at 0.53) is no reason to end the call: the form reads it
         return None
-    switch = _switches_to(turn, form, config)
-    if switch:
+    request = _request_turned_to(turn, form, config)
+    switch = config.form_for_intent(request) if request else None
+    if switch and switch != form:
         # `不投诉了，帮我查下订单到哪了`, `说错了，我是想查物流`: the form is dropped and the
         # request it was mistaken for begins (it reads the message for its answers).
         return [CANCEL_FORM, switch]
-    if _turns_to_an_answer(turn, form, config):
+    if request in config.business and switch is None:
         # `等一下，我先不投诉了，我想问问积分怎么用`: the form is dropped, not set aside to
         # come back to, and the question answered
         return [CANCEL_FORM, "action_answer_business", "utter_anything_else", LISTEN]
@@ -445,36 +446,19 @@ def _gives_a_number(text: str) -> bool:
     return bool(order_number_in(text) or phone_candidate(digit_view(text)))
 
 
-def _switches_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
-    """The form of another request the caller turns to while cancelling or correcting
-    this one, when the NLU reads that request close behind."""
+def _request_turned_to(turn: CallerTurn, form: str, config: RepairConfig) -> str | None:
+    """The request the caller turns to while cancelling or correcting this form (the NLU
+    reads it close behind), or takes the complaint back for (`不投诉了，帮我查下订单`)."""
     if turn.form_aside:
         return None
     # A correction that states a value (`不对，订单号是2026…`) corrects an answer.
     corrects_the_request = turn.intent in config.corrects and not any(
         ch.isdigit() for ch in turn.text)
     if turn.intent in config.cancel or corrects_the_request:
-        request = turn.also_asks
-    elif form == config.form_for_intent(config.complaint) and retracts_complaint(turn.text):
-        request = turn.intent  # `不投诉了，帮我查下订单到哪了` read as the order question
-    else:
-        return None
-    other = config.form_for_intent(request) if request else None
-    return other if other and other != form else None
-
-
-def _turns_to_an_answer(turn: CallerTurn, form: str, config: RepairConfig) -> bool:
-    """The caller drops this form for a request answered at once (no form of its own)."""
-    if turn.form_aside:
-        return False
-    if turn.intent in config.cancel:
-        request = turn.also_asks
-    elif form == config.form_for_intent(config.complaint) and retracts_complaint(turn.text):
-        request = turn.intent
-    else:
-        return False
-    return bool(request and request in config.business
-                and config.form_for_intent(request) is None)
+        return turn.also_asks
+    if form == config.form_for_intent(config.complaint) and retracts_complaint(turn.text):
+        return turn.intent  # `不投诉了，帮我查下订单到哪了` read as the order question
+    return None
 
 
 def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
