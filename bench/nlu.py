@@ -313,6 +313,7 @@ def evaluate_full(pipeline: list[dict[str, Any]], eval_rows: list[tuple[str, str
     dev_predictions = [_prediction(t, g, "dev", p) for t, g, p in zip(texts, gold, parsed,
                                                                           strict=True)]
     report["summary"] = validation.state_summary(dev_predictions)
+    report["acted"] = validation.state_summary(dev_predictions, acted=True)
     report["malicious_curve"] = validation.malicious_curve(dev_predictions)
     if external:
         predictions = [_prediction(row["text"], row["label"], row.get("domain", "external"), p)
@@ -332,7 +333,8 @@ def _prediction(text: str, gold: str, source: str, parsed: dict[str, Any]
                 ) -> validation.Prediction:
     name, confidence = top_intent(parsed)
     return validation.Prediction(text, gold, source, name, confidence,
-                                 parsed.get("malicious") or {})
+                                 parsed.get("malicious") or {},
+                                 parsed.get("caller_state") or {})
 
 
 def _none_as_malicious(predictions: Sequence[validation.Prediction]) -> dict[str, Any]:
@@ -532,6 +534,9 @@ def print_side_by_side(results: dict[str, Any]) -> None:
         "LOSO angry→malicious": lambda r: r["loso"]["pooled"]["angry_as_malicious"],
         "LOSO praise→negative": lambda r: r["loso"]["pooled"]["praise_as_negative"],
         "dev macro-F1": lambda r: r["dev"]["macro_f1"],
+        "dev macro-F1, caller state beside a request counted": lambda r: r["dev"]["acted"][
+            "macro_f1"],
+        "dev angry recall, the same": lambda r: r["dev"]["acted"]["labels"]["angry"]["recall"],
         "dev malicious precision": lambda r: r["dev"]["labels"]["malicious"]["precision"],
         "dev angry→malicious": lambda r: r["dev"]["summary"]["angry_as_malicious"],
         "dev praise→negative": lambda r: r["dev"]["praise_as_negative_rate"],

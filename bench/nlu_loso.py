@@ -5,7 +5,7 @@ kept, and two such runs compared on the texts they share.
     python bench/nlu_loso.py --compare results/loso-before.json results/loso-after.json
 
 The run is the one `tests/test_nlu_validation.py` asserts a floor on (bench/nlu_offline.py,
-bench/nlu_validation.py): about ten minutes for seventeen sources on the 2-core machine.
+bench/nlu_validation.py): about ten minutes for eighteen sources on the 2-core machine.
 A comparison is made on the texts both runs held out, so examples added between them
 do not move the figures; it lists every text whose reading changed.
 """
@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def headline(predictions: list[Prediction]) -> dict[str, Any]:
     summary = state_summary(predictions)
+    acted = state_summary(predictions, acted=True)
     labels = summary["labels"]
     return {
         "texts": summary["n"],
@@ -45,6 +46,9 @@ def headline(predictions: list[Prediction]) -> dict[str, Any]:
         "angry_as_malicious": round(summary["angry_as_malicious"], 4),
         "praise_as_negative": round(summary["praise_as_negative"], 3),
         "angry_as_other": summary["confusion"]["angry"].get("other", 0),
+        # what the dialogue acts on: the caller state beside a request counts too
+        "acted_macro_f1": round(acted["macro_f1"], 4),
+        "acted_angry_recall": round(acted["labels"]["angry"]["recall"], 3),
     }
 
 
@@ -62,7 +66,9 @@ def run(out: Path) -> None:
 
 
 def load(path: Path) -> list[Prediction]:
-    return [Prediction(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
+    known = {f.name for f in dataclasses.fields(Prediction)}
+    return [Prediction(**{k: v for k, v in row.items() if k in known})
+            for row in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def compare(before_path: Path, after_path: Path) -> None:

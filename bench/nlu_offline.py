@@ -44,10 +44,15 @@ def _is_trainable(cls: type) -> bool:
 
 
 def _is_stateless(cls: type) -> bool:
-    """Untrainable, or a tokenizer (whose `train` only stores its dictionary)."""
+    """Untrainable and reading no classifier's output, or a tokenizer (whose `train`
+    only stores its dictionary). An untrainable intent classifier (the caller state)
+    reads the trained classifier's intent, so it runs after it, per fold."""
+    from rasa.nlu.classifiers.classifier import IntentClassifier
     from rasa.nlu.tokenizers.tokenizer import Tokenizer
 
-    return not _is_trainable(cls) or issubclass(cls, Tokenizer)
+    if issubclass(cls, Tokenizer):
+        return True
+    return not _is_trainable(cls) and not issubclass(cls, IntentClassifier)
 
 
 def _is_extractor(cls: type) -> bool:

@@ -43,10 +43,20 @@ class Prediction:
     intent: str
     confidence: float
     malicious: dict[str, Any] = field(default_factory=dict)
+    caller_state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
         return self.intent if self.intent in STATES else OTHER
+
+    @property
+    def acted_state(self) -> str:
+        """The state the dialogue acts on: the intent when it is a state, else the
+        parse's `caller_state` beside a request (anger said with a delivery question)."""
+        if self.intent in STATES:
+            return self.intent
+        beside = str((self.caller_state or {}).get("name") or "")
+        return beside if beside in STATES else OTHER
 
 
 def load_examples(nlu_dir: Path = NLU_DIR) -> list[Example]:
@@ -90,7 +100,8 @@ def loso(pipeline: Sequence[dict[str, Any]], examples: Sequence[Example],
             for (_message, example), result in zip(test_pairs, results, strict=True):
                 intent, confidence = top_intent(result["intent_ranking"])
                 predictions.append(Prediction(example.text, example.intent, name, intent,
-                                              confidence, result.get("malicious") or {}))
+                                              confidence, result.get("malicious") or {},
+                                              result.get("caller_state") or {}))
             progress(f"  LOSO {name}: {len(test_pairs)} held out, "
                      f"{time.perf_counter() - started:.1f}s")
     finally:
@@ -122,11 +133,12 @@ def rate(gold: Sequence[str], pred: Sequence[str], source: str, targets: Sequenc
     return sum(1 for p in rows if p in targets) / len(rows) if rows else 0.0
 
 
-def state_summary(predictions: Sequence[Prediction]) -> dict[str, Any]:
-    """Five-state P/R/F1 (macro over the states present), key confusion rates."""
+def state_summary(predictions: Sequence[Prediction], acted: bool = False) -> dict[str, Any]:
+    """Five-state P/R/F1 (macro over the states present), key confusion rates; with
+    `acted`, of the state the dialogue acts on (the caller state beside a request)."""
     rows = [p for p in predictions if p.gold in STATES]
     gold = [p.gold for p in rows]
-    pred = [p.state for p in rows]
+    pred = [p.acted_state if acted else p.state for p in rows]
     report = prf(gold, pred, STATES)
     report["n"] = len(rows)
     report["angry_as_malicious"] = rate(gold, pred, "angry", ["malicious"])
