@@ -186,7 +186,9 @@ def _features(text: str) -> dict[str, float]:
 @pytest.mark.parametrize("text", ["师傅十分钟就上门了", "开机十秒就进系统", "电池还能撑一整天",
                                   "快递提前一天送到", "饺子皮薄馅大", "用了两年了还跟新的一样",
                                   "一点没让我操心", "汤一滴没洒", "一点问题都没有",
-                                  "床垫睡了一个月 腰不酸了", "打针一点都不疼"])
+                                  "床垫睡了一个月 腰不酸了", "打针一点都不疼",
+                                  "快递小哥主动帮我把箱子搬上楼", "商家二话没说重新做了一份",
+                                  "还特意提醒我带身份证"])
 def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
     features = _features(text)
     assert features["good_fact"] > 0 and features["bad_fact"] == 0
@@ -200,6 +202,18 @@ def test_lexicon_features_read_a_fact_stated_as_bad_news(text: str) -> None:
     features = _features(text)
     assert features["bad_fact"] > 0 and features["good_fact"] == 0
     assert features["negative_wins"] == 1.0
+
+
+def test_kindness_denied_is_no_good_news() -> None:
+    for text in ("也没主动提醒我", "没有主动联系我", "他们不会专门跑一趟"):
+        assert _features(text)["good_fact"] == 0, text
+
+
+@pytest.mark.parametrize("text", ["打了八次热线，每次都说已记录，记录了个寂寞",
+                                  "房东说涨就涨，我真的会谢", "小区停水不通知，什么世道",
+                                  "等菜等了一个小时，最后说没这道菜了，早干嘛去了"])
+def test_lexicon_features_read_venting_without_an_anger_word(text: str) -> None:
+    assert _features(text)["anger"] > 0
 
 
 def test_lexicon_features_tell_a_dare_from_a_request_to_repeat() -> None:
