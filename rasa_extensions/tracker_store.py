@@ -23,7 +23,10 @@ Three shortcuts, each keeping Rasa's results (tests/test_tracker_store.py):
 - whether a conversation's last session was closed by a closing line is kept beside the
   tracker (`hotline:closed:<id>`, 1 or 0, written with it, outside the trackers' own key
   space; no flag means "read the tracker", e.g. one saved by an earlier version),
-  so the channels can tell without reading the tracker (channels/sessions.py).
+  so the channels can tell without reading the tracker (channels/sessions.py);
+- after a save, the task that saved knows what the conversation was left asking
+  (`left_asking`): the voice channel picks keypad or speech input by the form's
+  requested slot, and no longer reads back the tracker it has just written.
 
 A turn's reads and writes go through `redis.asyncio` (rasa_extensions/async_redis.py), so
 the server's event loop runs other turns while Redis answers; `keys` and anything
@@ -37,13 +40,14 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import redis
 from rasa.core.tracker_store import DEFAULT_REDIS_TRACKER_STORE_KEY_PREFIX, RedisTrackerStore
-from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.tracker_codec import (
@@ -97,6 +101,32 @@ class _Read:
         return encode_dialogue(f"{text[:-len(end)]}, {joined}{end}")
 
 
+# (conversation, the form's requested slot or None) as the current task last saved it.
+# A context variable: a webhook's turn saves and reads it in the one task, and no other
+# request sees it.
+_LEFT_ASKING: ContextVar[Optional[tuple[str, Optional[str]]]] = ContextVar(
+    "hotline_left_asking", default=None)
+
+
+def left_asking(sender_id: str) -> tuple[bool, Optional[str]]:
+    """(known, slot): the slot a form was asking for when this task last saved the
+    conversation; known is False when this task has not saved it since it forgot."""
+    saved = _LEFT_ASKING.get()
+    if saved is None or saved[0] != sender_id:
+        return False, None
+    return True, saved[1]
+
+
+def forget_left_asking() -> None:
+    """Start of a turn: what an earlier request on this connection saved no longer counts."""
+    _LEFT_ASKING.set(None)
+
+
+def _asking(tracker: DialogueStateTracker) -> Optional[str]:
+    slot = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name else None
+    return str(slot) if slot else None
+
+
 class CompactRedisTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,6 +144,10 @@ class CompactRedisTrackerStore(RedisTrackerStore):
         self._reads: OrderedDict[str, _Read] = OrderedDict()
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        await self._save(tracker, timeout)
+        _LEFT_ASKING.set((tracker.sender_id, _asking(tracker)))
+
+    async def _save(self, tracker: DialogueStateTracker, timeout: Optional[float]) -> None:
         await self.stream_events(tracker)
         if not timeout and self.record_exp:
             timeout = self.record_exp

@@ -242,3 +242,43 @@ def test_a_write_by_another_replica_between_read_and_save_is_kept(
     texts = [event.get("text") for event in
              decode_dialogue(redis_client.get("hotline:tracker:caller-w"))["events"]]
     assert "坐席已接入" in texts and "喂?" in texts
+
+
+def test_the_task_that_saved_knows_what_the_form_was_left_asking(
+    redis_server: RedisServer,
+) -> None:
+    """The voice channel picks keypad or speech by the form's requested slot right after
+    the turn: the task that saved the conversation knows it without reading it back;
+    another conversation, or a turn that has not saved yet, falls back to a read."""
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+
+    from rasa_extensions.tracker_store import forget_left_asking, left_asking
+
+    domain = Domain.from_dict({"slots": {"requested_slot": {
+        "type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}}})
+    config = EndpointConfig(url="127.0.0.1",
+                            type="rasa_extensions.tracker_store.CompactRedisTrackerStore",
+                            port=redis_server.port, db=1, key_prefix="hotline", record_exp=None)
+    store = TrackerStore.create(config, domain=domain)
+
+    async def turn(events: list, sender: str = "caller-asked") -> tuple:
+        forget_left_asking()
+        before = left_asking(sender)
+        tracker = (await store.retrieve(sender)) or DialogueStateTracker.from_events(
+            sender, [], slots=domain.slots)
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+        return before, left_asking(sender), left_asking("someone-else")
+
+    in_form = [UserUttered("我要投诉", {"name": "complaint", "confidence": 0.9}),
+               ActiveLoop("complaint_form"), SlotSet("requested_slot", "order_number")]
+    before, after, other = asyncio.run(turn(in_form))
+    assert before == (False, None)  # not saved by this turn yet: read the tracker
+    assert after == (True, "order_number")
+    assert other == (False, None)
+    stored = asyncio.run(store.retrieve("caller-asked"))
+    assert stored is not None and stored.get_slot("requested_slot") == "order_number"
+    # the form ends: nothing asked, though the slot keeps its last value
+    _, after, _ = asyncio.run(turn([ActiveLoop(None)]))
+    assert after == (True, None)

@@ -19,6 +19,7 @@ from typing import Any, Optional, Protocol
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.dialogue.planner import OPENED_ON_CONNECT
+from rasa_extensions.tracker_store import forget_left_asking, left_asking
 
 CHANNEL_NAME = "phone"
 Message = dict[str, Any]
@@ -67,6 +68,7 @@ class RasaDialogue:
     async def start(self, sid: str, metadata: Mapping[str, Any]) -> list[Message]:
         agent = self._ready_agent()
         output = VoiceOutput()
+        forget_left_asking()
         async with agent.lock_store.lock(sid):
             processor = agent.processor
             tracker = await processor.fetch_tracker_with_initial_session(
@@ -81,10 +83,14 @@ class RasaDialogue:
         message = UserMessage(
             text, output, sid, input_channel=CHANNEL_NAME, metadata=dict(metadata)
         )
+        forget_left_asking()
         await self._on_new_message(message)
         return output.messages
 
     async def requested_slot(self, sid: str) -> Optional[str]:
+        known, slot = left_asking(sid)  # the turn just saved it (our tracker store)
+        if known:
+            return slot
         tracker = await self._ready_agent().tracker_store.retrieve(sid)
         if tracker is None or not tracker.active_loop_name:
             return None
