@@ -4,7 +4,7 @@ Configured in endpoints.yml
 (`tracker_store: type: rasa_extensions.tracker_store.CompactRedisTrackerStore`) with the same
 settings as Rasa's `redis` type. Keys, expiry and session handling are Rasa's own.
 
-Three shortcuts, each keeping Rasa's results (tests/test_tracker_store.py):
+Shortcuts, each keeping Rasa's results (tests/test_tracker_store.py):
 
 - on save: Rasa's processor works on the last session of a conversation, so Rasa's
   `save` re-reads the stored tracker, rebuilds every event and merges the two (about
