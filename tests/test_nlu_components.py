@@ -188,7 +188,9 @@ def _features(text: str) -> dict[str, float]:
                                   "一点没让我操心", "汤一滴没洒", "一点问题都没有",
                                   "床垫睡了一个月 腰不酸了", "打针一点都不疼",
                                   "快递小哥主动帮我把箱子搬上楼", "商家二话没说重新做了一份",
-                                  "还特意提醒我带身份证"])
+                                  "还特意提醒我带身份证", "每个月少交三十块",
+                                  "维修没收上门费", "钱第二天就原路退回了",
+                                  "冰箱装好第二天就制冷了", "不用我从头再说"])
 def test_lexicon_features_read_a_fact_stated_as_good_news(text: str) -> None:
     features = _features(text)
     assert features["good_fact"] > 0 and features["bad_fact"] == 0
