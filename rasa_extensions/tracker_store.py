@@ -122,7 +122,8 @@ def forget_left_asking() -> None:
     _LEFT_ASKING.set(None)
 
 
-def _asking(tracker: DialogueStateTracker) -> Optional[str]:
+def asking(tracker: DialogueStateTracker) -> Optional[str]:
+    """The slot the active form is asking for, or None."""
     slot = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name else None
     return str(slot) if slot else None
 
@@ -145,7 +146,7 @@ class CompactRedisTrackerStore(RedisTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
         await self._save(tracker, timeout)
-        _LEFT_ASKING.set((tracker.sender_id, _asking(tracker)))
+        _LEFT_ASKING.set((tracker.sender_id, asking(tracker)))
 
     async def _save(self, tracker: DialogueStateTracker, timeout: Optional[float]) -> None:
         await self.stream_events(tracker)

@@ -19,7 +19,7 @@ from typing import Any, Optional, Protocol
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.dialogue.planner import OPENED_ON_CONNECT
-from rasa_extensions.tracker_store import forget_left_asking, left_asking
+from rasa_extensions.tracker_store import asking, forget_left_asking, left_asking
 
 CHANNEL_NAME = "phone"
 Message = dict[str, Any]
@@ -92,10 +92,7 @@ class RasaDialogue:
         if known:
             return slot
         tracker = await self._ready_agent().tracker_store.retrieve(sid)
-        if tracker is None or not tracker.active_loop_name:
-            return None
-        slot = tracker.get_slot("requested_slot")
-        return str(slot) if slot else None
+        return None if tracker is None else asking(tracker)
 
     async def intent_of(self, text: str) -> Optional[str]:
         parsed = await self._ready_agent().parse_message(text)
