@@ -19,6 +19,7 @@ A bad phone number or an impossible time is re-asked (`utter_invalid_*`), never 
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,7 +57,7 @@ from bot.language.replies import (
 )
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
-from bot.language.timeslots import ANY_TIME, parse_time_slot
+from bot.language.timeslots import ANY_TIME, names_a_callback, parse_time_slot
 from bot.tickets.phone import PhoneKind, parse_phone
 
 REFUSED_SLOT = "refused_slot"  # the required question the caller declined to answer
@@ -67,6 +68,13 @@ ANSWERS_AFTER_READ_BACK = frozenset({"order_number", "caller_address", "callback
                                      "complaint_category"})
 # what a caller's account of the problem may name; any other entity is an answer's value
 DESCRIBING_ENTITIES = frozenset({"product", "staff_name", "branch", "complaint_category"})
+# Questions answered in the caller's own words: the message is the answer even when it
+# also states another value (`我姓王，今天送来的冰箱就坏了`), as long as it says more
+FREE_TEXT = frozenset({"complaint_description"})
+# the words that introduce a stated value, which are no account of anything
+_VALUE_CUES = re.compile(r"我姓|姓|我叫|电话|手机|号码|订单号?|单号|是|吧|呢|啊|哦|嗯")
+_WORDS = re.compile(r"[\u4e00-\u9fff]")
+MIN_ACCOUNT = 4  # Chinese characters beyond the stated values that make an account
 
 
 def address_form(surname: str, title: Optional[str]) -> str:
@@ -118,6 +126,16 @@ class CallerMessage:
         """`number`, unless it is the phone number the message gives (`我姓赵，电话138…`
         when the order number is asked: no order 138… to look up)."""
         return None if number and number == self.entities.get("phone_number") else number
+
+    def says_more_than_values(self) -> bool:
+        """`排了一上午的号，轮到我说系统维护` or `我姓王，冰箱坏了`: words beyond the
+        values it states, so an account; `我姓王`, `电话138…` are values only."""
+        rest = self.text
+        for name, value in self.entities.items():
+            if name not in DESCRIBING_ENTITIES:  # `冰箱` is part of the account
+                rest = rest.replace(value, "")
+        rest = _VALUE_CUES.sub("", rest)
+        return len(_WORDS.findall(rest)) >= MIN_ACCOUNT
 
     @property
     def only_describes(self) -> bool:
@@ -263,7 +281,9 @@ class FormReading(FormValidationAction):
             # A bare answer is read only from a message that states nothing else
             # (`我姓王` is no callback time, `不对，是139…` no answer to the pending one).
             if (reading is Reading.ALL and requested and requested in wanted
-                    and not CORRECTABLE.intersection(values)):
+                    and (not CORRECTABLE.intersection(values)
+                         or (requested in FREE_TEXT and not message.corrects
+                             and message.says_more_than_values()))):
                 values.update(self._answer(requested, message, tracker, dispatcher))
             if (requested == "phone_confirmed" and set(values) & ANSWERS_AFTER_READ_BACK
                     and "phone_confirmed" not in values and "phone_number" not in values
@@ -528,6 +548,16 @@ class ValidateComplaintForm(FormReading):
             # yes to an offer to take a repair down (`好的，帮我登记一下`)
             return None
         return latest_text(tracker) if len(message.text) >= 4 else None
+
+    def stated_callback_time(self, message: CallerMessage, tracker: Tracker) -> Optional[str]:
+        """A time in the account of the problem (the message that starts the complaint,
+        the answer to the description question) is when it happened (`今天下午送来的冰箱
+        就坏了`), unless the caller says it is when to be called (`明天上午给我回电话`)."""
+        telling = (form_when_caller_spoke(tracker) != self.form_name()
+                   or tracker.get_slot("requested_slot") in FREE_TEXT)
+        if telling and not names_a_callback(message.text):
+            return None
+        return super().stated_callback_time(message, tracker)
 
     def bare_complaint_description(self, message: CallerMessage,
                                    tracker: Tracker) -> Optional[str]:

@@ -103,6 +103,7 @@ def test_number_cue_words_come_from_config() -> None:
         ("明天上午", {("time_slot", "明天上午")}),
         ("今天下午三点以后", {("time_slot", "今天下午三点以后")}),
         ("随时都可以", {("time_slot", "随时")}),
+        ("周一上午", {("time_slot", "周一上午")}),
         # a house number after a road or an estate is no day of the month
         ("我家在北京市朝阳区建国路88号", {("address", "北京市朝阳区建国路88号")}),
         ("东城区和平里5号", {("address", "东城区和平里5号")}),
@@ -121,7 +122,9 @@ def test_patterns(text: str, expected: set[tuple[str, str]]) -> None:
 @pytest.mark.parametrize(
     "text",
     ["快一点好吗", "大声一点", "等了五分钟", "这家店太差", "你们的门店", "想找一个豪华型酒店",
-             "昨天晚上送来的", "和先生一起来的"],
+             "昨天晚上送来的", "和先生一起来的",
+             # how long something lasted, not a time of day
+             "排了一上午的号", "折腾了整个下午", "一晚上没睡", "等了大半个下午"],
 )
 def test_patterns_leave_ordinary_text_alone(text: str) -> None:
     assert _patterns(text) == set()

@@ -29,6 +29,12 @@ _WEEKDAY = re.compile(r"(?:下)?(?:周|星期|礼拜)([一二三四五六日天1
 WEEKDAYS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
 
 ParsedSlot = Union[datetime, str]
+# `下午三点以后给我回电话`: the time is when to call back, not part of the story told
+_CALLBACK_CUE = re.compile(r"回电|回个?电话|回我电话|打给我|打我电话|给我打|联系我|回访|给我回")
+
+
+def names_a_callback(text: str) -> bool:
+    return bool(_CALLBACK_CUE.search(normalize_text(text or "")))
 
 
 def parse_time_slot(text: str, now: datetime) -> Optional[ParsedSlot]:
@@ -97,6 +103,9 @@ _TIME = re.compile(
 _ANYTIME = re.compile(r"随时(?:都)?(?:可以|行|方便)?|什么时候都(?:可以|行|方便)|全天都(?:可以|行)")
 _PAST = ("昨天", "前天")
 _NOT_CLOCK_BEFORE = set("快慢大小多少好早晚高低这那有差")
+# `等了一上午`, `折腾了整个下午`: how long something lasted, not a time of day
+_DURATION_BEFORE = re.compile(r"(?:一整?|整个|整整一?|大半个?|半个)$")
+_PERIOD_FIRST = re.compile(_PERIOD)
 
 
 def find_time_slot(text: str) -> list[EntitySpan]:
@@ -111,6 +120,8 @@ def find_time_slot(text: str) -> list[EntitySpan]:
         ):
             continue  # "快一点", "大声一点": not a time
         if re.fullmatch(r"\d{1,2}[:]\d{0,2}", value):
+            continue
+        if _PERIOD_FIRST.match(value) and _DURATION_BEFORE.search(text[max(0, start - 3):start]):
             continue
         spans.append(EntitySpan("time_slot", start, match.end(), value))
     for match in _ANYTIME.finditer(text):
