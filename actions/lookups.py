@@ -17,10 +17,11 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.business import backend
 from actions.forms import NOT_GIVEN, CallerMessage, FormReading, form_when_caller_spoke, given
-from actions.support import conversation_of, latest_intent, utter
+from actions.support import conversation_of, latest_intent, latest_text, utter
 from bot.config import hotline_config
 from bot.conversation import intents_behind
 from bot.dialogue.planner import LOOKUP_MISSES as MISSES_SLOT
+from bot.dialogue.planner import asked_in_words
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.language.replies import names_another_order, refers_to_that_order
 from bot.tickets.errors import TicketError
@@ -69,8 +70,10 @@ class ValidateOrderLookupForm(LookupReading):
         intent = latest_intent(tracker)
         if intent not in topics:
             # started by a switch (`不投诉了，帮我查下订单到哪了`): the request beside
+            # or named in so many words in a message read as anger (`订单到底到哪了`)
             intent = next((name for name in intents_behind(tracker.latest_message or {})
-                           if name in topics), None)
+                           if name in topics), None) or asked_in_words(
+                               latest_text(tracker), hotline_config().repair)
         started_here = form_when_caller_spoke(tracker) != self.form_name()
         if intent in topics and (started_here or (
                 intent in self._form_intents() and intent != tracker.get_slot("business_topic"))):

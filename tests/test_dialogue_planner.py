@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import hotline_config
+from bot.config import ConfigError, hotline_config
+from bot.config.business import parse_business_intents
 from bot.dialogue.planner import (
     LISTEN,
     REJECTED,
@@ -206,6 +207,33 @@ def test_a_request_said_in_anger_is_calmed_then_served() -> None:
     # the same requests without anger are the rules' as ever
     assert play(replace(lookup, caller_state=None)) == ["<rules>"]
     assert play(replace(answer, caller_state="complaint")) == ["<rules>"]
+
+
+@pytest.mark.parametrize(("text", "served"), [
+    ("我他妈等了五天了 订单到底到哪了", "order_lookup_form"),
+    ("急死人了,订单到底发没发", "order_lookup_form"),
+    ("搞什么鬼,退款到底什么时候到账", "order_lookup_form"),
+])
+def test_anger_that_names_a_request_in_so_many_words_is_calmed_and_served(
+        text: str, served: str) -> None:
+    # read as anger only (nothing close behind), the request named in the words
+    turn = CallerTurn(intent="angry", text=text)
+    assert play(turn, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
+        "action_ladder_angry", "utter_calm_down", served, "<rules>"]
+
+
+def test_anger_that_asks_for_a_person_is_calmed_and_handed_over() -> None:
+    turn = CallerTurn(intent="angry", text="烦死了,帮我转人工")
+    assert play(turn, effects={"action_ladder_angry": {"anger_stage": "calm"}}) == [
+        "action_ladder_angry", "utter_calm_down", "utter_handoff", "action_handoff",
+        LISTEN]
+    in_form = replace(turn, form="complaint_form", requested_slot="surname")
+    assert play(in_form, effects={"action_ladder_angry": {"anger_stage": "calm"}})[-3:] == [
+        "utter_handoff", "action_handoff", LISTEN]
+    # anger about a person, not a request for one: calmed only
+    other = CallerTurn(intent="angry", text="气死了,你们这什么破客服")
+    assert "action_handoff" not in play(
+        other, effects={"action_ladder_angry": {"anger_stage": "calm"}})
 
 
 def test_when_no_rule_applies_the_no_match_ladder_plays_on() -> None:
@@ -613,3 +641,12 @@ def test_what_is_wrong_said_after_the_return_offer_takes_it_down() -> None:
     assert "action_start_registration" not in play(leaving)
     no_offer = replace(turn, said=("utter_invoice", "utter_anything_else"))
     assert "action_start_registration" not in play(no_offer)
+
+
+def test_a_request_pattern_that_is_no_pattern_stops_the_start() -> None:
+    with pytest.raises(ConfigError, match="asked_in_words"):
+        parse_business_intents({"order_status": {"response": "utter_order_status",
+                                                 "asked_in_words": ["订单(到哪"]}})
+    parsed = parse_business_intents({"order_status": {"response": "utter_order_status",
+                                                      "asked_in_words": ["订单.{0,4}到哪"]}})
+    assert parsed["order_status"].asked_in_words == ("订单.{0,4}到哪",)

@@ -3,6 +3,7 @@ backend and/or a domain response."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -40,6 +41,9 @@ class BusinessIntent:
     response: str
     lookup: str = ""  # a query of the business backend (bot/backend): order, refund, warranty
     registers: Optional[Registration] = None
+    # Patterns that name the request unmistakably (`订单到底到哪了`): read when the message
+    # as a whole is anger with no request close behind, so the request is still served.
+    asked_in_words: tuple[str, ...] = ()
 
 
 def parse_business_intents(raw: Mapping[str, Any],
@@ -53,8 +57,22 @@ def parse_business_intents(raw: Mapping[str, Any],
         response = str(spec["response"])
         intents[str(name)] = BusinessIntent(
             response, str(spec.get("lookup") or ""),
-            _registration(name, spec.get("registers"), known, response))
+            _registration(name, spec.get("registers"), known, response),
+            word_patterns(spec.get("asked_in_words"), f"business_intents.{name}.asked_in_words"))
     return intents
+
+
+def word_patterns(raw: Any, where: str) -> tuple[str, ...]:
+    """A list of regular expressions over the caller's normalised words, checked here so
+    a bad one stops the start, not a caller's turn."""
+    patterns = tuple(str(pattern) for pattern in raw or () if str(pattern))
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(
+                f"hotline.yml: {where}: {pattern!r} is no pattern ({error})") from error
+    return patterns
 
 
 def _registration(name: str, raw: Any, categories: set[str],

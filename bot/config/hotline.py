@@ -95,7 +95,9 @@ def parse_hotline_config(raw: Mapping[str, Any], where: str = "hotline.yml") -> 
         repair=parse_repair(dialogue.get("repair") or {}, section("forms"), section("ladders"),
                             business, topic_words,
                             registrations={name: spec.registers for name, spec in business.items()
-                                           if spec.registers}),
+                                           if spec.registers},
+                            asked_in_words={name: spec.asked_in_words
+                                            for name, spec in business.items()}),
         webchat=parse_webchat(section("webchat")),
         business_hours=parse_business_hours(section("business_hours")),
         sla=parse_sla(section("sla")),

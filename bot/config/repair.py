@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config.business import word_patterns
 from bot.config.errors import ConfigError
 from bot.config.parse import mapping
 
@@ -115,6 +116,10 @@ class RepairConfig:
     lookup_misses: int = 2
     # Endings that need the caller's words to ask for someone (`我找一下刘芳`).
     endings_for_someone: frozenset[str] = frozenset()
+    # Requests named unmistakably in the caller's words (business_intents.*.asked_in_words,
+    # and `human_words` for a person): served after the calming line when the message as a
+    # whole reads as anger (`我他妈等了五天了 订单到底到哪了`, `烦死了，帮我转人工`).
+    asked_in_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
     @property
@@ -195,6 +200,7 @@ def parse_repair(
     business_intents: Iterable[str],
     topic_words: Iterable[str],
     registrations: Mapping[str, Any] | None = None,
+    asked_in_words: Mapping[str, tuple[str, ...]] | None = None,
 ) -> RepairConfig:
     """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
     category words (what counts as a digression, and as talk about the topic)."""
@@ -249,7 +255,20 @@ def parse_repair(
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
         lookup_misses=_count(raw.get("lookup_misses", 2), "lookup_misses"),
         endings_for_someone=_names(raw, "endings_for_someone"),
+        asked_in_words=_asked_in_words(raw, asked_in_words or {}),
     )
+
+
+def _asked_in_words(raw: Mapping[str, Any],
+                    business: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """The business requests' patterns, and a person asked for (`human_words`) under the
+    first of the `human` intents."""
+    found = {name: patterns for name, patterns in business.items() if patterns}
+    human = word_patterns(raw.get("human_words"), "dialogue.repair.human_words")
+    humans = sorted(_names(raw, "human", ("request_human",)))
+    if human and humans:
+        found[humans[0]] = human
+    return found
 
 
 def _confidence(value: Any) -> float:

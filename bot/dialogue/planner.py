@@ -18,6 +18,7 @@ turn's start, so every step of one turn follows the same plan. Plans own:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +39,7 @@ from bot.language.replies import (
 )
 from bot.language.states import praise_then_problem, shows_anger
 from bot.language.text.digits import digit_view
+from bot.language.text.normalize import normalize_text
 
 LISTEN = "action_listen"
 END = "action_end_conversation"
@@ -286,9 +288,20 @@ def _outside_form(
         served = _served_in_anger(str(turn.also_asks), config)
         if served:
             return _ladder(intent, progress, config, served, [])
+    asked = asked_in_words(turn.text, config) if intent == config.angry else None
+    if asked in config.human:
+        # `烦死了，帮我转人工`: calmed, and the person asked for (the ladder's second stage
+        # hands off with priority by itself)
+        return _ladder(intent, progress, config, ["utter_handoff", HANDOFF, LISTEN], [])
     if intent == config.angry and _names_a_problem(turn.text, config):
         # Angry *and* a service problem: calm the caller, then the complaint procedure.
         return _ladder(intent, progress, config, COMPLAINT_START, [])
+    served = _served_in_anger(asked, config) if asked in config.business else None
+    if served:
+        # `我他妈等了五天了 订单到底到哪了`: read as anger only, with the request named in
+        # so many words (and no problem named: that is a complaint); calmed, and the
+        # request served, not dropped
+        return _ladder(intent, progress, config, served, [])
     return _ladder(intent, progress, config, [LISTEN], [])
 
 
@@ -351,6 +364,13 @@ def _states_a_problem(turn: CallerTurn, config: RepairConfig) -> bool:
             and _names_a_problem(turn.text, config))
 
 
+def asked_in_words(text: str, config: RepairConfig) -> str | None:
+    """The request the caller names in so many words (hotline.yml `asked_in_words`)."""
+    words = normalize_text(text)
+    return next((intent for intent, patterns in config.asked_in_words.items()
+                 if any(re.search(pattern, words) for pattern in patterns)), None)
+
+
 def _names_a_problem(text: str, config: RepairConfig) -> bool:
     return any(word in text for word in config.topic_words)
 
@@ -397,6 +417,10 @@ def _in_form(
         return [CANCEL_FORM, RESUME_FORM] if aside else [CANCEL_FORM, "utter_anything_else", LISTEN]
     if intent in config.human:
         return [KEEP_FORM, "utter_handoff", HANDOFF, LISTEN]
+    if intent == config.angry and asked_in_words(turn.text, config) in config.human:
+        # `烦死了，帮我转人工` mid-form: calmed, and the person asked for
+        return _ladder(intent, progress, config, [KEEP_FORM, "utter_handoff", HANDOFF, LISTEN],
+                       _leave_form(), in_form=True)
     if intent in config.repeat or intent in config.louder:
         return [REPEAT, LISTEN]
     if intent in config.endings:
