@@ -35,6 +35,7 @@ from actions.support import dialogue_settings, latest_intent, latest_text, order
 from bot.clock import SystemClock
 from bot.config import hotline_config
 from bot.conversation import NOT_GIVEN
+from bot.dialogue.planner import RESUME_FORM
 from bot.language import names
 from bot.language.numbers import (
     ANSWER_ORDER_CUES,
@@ -200,10 +201,14 @@ def reads_message(tracker: Tracker, form: str) -> Reading:
     All of it when the form answers the caller directly, and when the form starts in
     this turn (the message asked for it, and may already answer its questions); only the
     values it states after a calming line; nothing when the form was already active and
-    comes back after another action answered the message (a digression, chit-chat): it
-    asks its question again.
+    comes back after another action answered the message (a digression, chit-chat), or
+    is resumed after a digression's own form took it: it asks its question again.
     """
     since = actions_since_caller(tracker, form)
+    if RESUME_FORM in since:
+        # back after a digression's own form took the message (`20261101001` for the
+        # warranty asked aside): nothing in it is this form's answer
+        return Reading.NONE
     if not since or form_when_caller_spoke(tracker) != form:
         return Reading.ALL
     if all(action in ACKNOWLEDGEMENTS for action in since):
@@ -281,6 +286,7 @@ class FormReading(FormValidationAction):
             # A bare answer is read only from a message that states nothing else
             # (`我姓王` is no callback time, `不对，是139…` no answer to the pending one).
             if (reading is Reading.ALL and requested and requested in wanted
+                    and requested not in values  # `服务态度` stated: no bare `other`
                     and (not CORRECTABLE.intersection(values)
                          or (requested in FREE_TEXT and not message.corrects
                              and message.says_more_than_values()))):

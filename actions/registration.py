@@ -61,13 +61,18 @@ class ActionStartRegistration(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         topic, registration = registered_request(tracker)
+        latest = latest_text(tracker)
         events: list[EventType] = []
         if tracker.active_loop_name:
             not_found = (tracker.get_slot(MISSES_SLOT) or 0) >= (
                 hotline_config().repair.lookup_misses)
+            fault_told = (registration is not None and registration.needs_fault
+                          and names_the_fault(latest, registration))
             # the manual's line for what cannot be answered now, or "no number needed"
-            utter(dispatcher, "utter_cannot_answer_now" if not_found
-                  else "utter_no_order_number_needed")
+            # (not to a caller who told what is wrong instead, and never lacked one)
+            if not_found or not fault_told:
+                utter(dispatcher, "utter_cannot_answer_now" if not_found
+                      else "utter_no_order_number_needed")
             # (the misses stay counted: the dialogue follows them to the complaint form;
             # the next lookup starts its own count)
             events += [*leave_form_events(), SlotSet(REFUSED_SLOT, None)]
@@ -80,9 +85,11 @@ class ActionStartRegistration(Action):
         if looked_up and not tracker.get_slot(ORDER_SLOT):
             events.append(SlotSet(ORDER_SLOT, looked_up))  # the lookup's answer forgot it
         words = conversation.latest_text_of([topic]) if topic else ""
-        if words and (not registration.needs_fault or names_the_fault(words, registration)):
+        if words and (not registration.needs_fault or names_the_fault(words, registration)
+                      or names_the_fault(latest, registration)):
+            # `我要报修;洗衣机不脱水了`: the request, and the fault told after it
             events.append(SlotSet("complaint_description",
-                                  _with_the_reason(words, latest_text(tracker), registration)))
+                                  _with_the_reason(words, latest, registration)))
         return events
 
 

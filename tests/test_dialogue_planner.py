@@ -650,3 +650,25 @@ def test_a_request_pattern_that_is_no_pattern_stops_the_start() -> None:
     parsed = parse_business_intents({"order_status": {"response": "utter_order_status",
                                                       "asked_in_words": ["订单.{0,4}到哪"]}})
     assert parsed["order_status"].asked_in_words == ("订单.{0,4}到哪",)
+
+
+def test_a_question_at_the_description_question_is_answered_aside_not_taken_down() -> None:
+    asks = CallerTurn(intent="repair_warranty", text="你们保修多久", form="complaint_form",
+                      requested_slot="complaint_description")
+    plan = play(asks)
+    assert plan != ["<rules>"] and "action_set_form_aside" in plan
+    # a fault with the question is the account of the problem
+    describes = replace(asks, text="洗衣机用了两个月就坏了,保修吗")
+    assert play(describes) == ["<rules>"]
+
+
+def test_a_fault_told_at_the_warranty_lookup_question_takes_the_repair_down() -> None:
+    told = CallerTurn(intent="complaint", text="洗衣机不脱水了", form="order_lookup_form",
+                      requested_slot="order_number", topic="repair_warranty")
+    assert play(told)[0] == "action_start_registration"
+    # the number, or the request's own words, are the lookup's as ever
+    assert play(replace(told, intent="inform", text="20261101001")) == ["<rules>"]
+    assert "action_start_registration" not in play(replace(told, text="我要保修"))
+    # at an order-status lookup a problem is no repair to take down
+    assert "action_start_registration" not in play(
+        replace(told, topic="order_status", text="快递三天了还没到"))

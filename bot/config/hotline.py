@@ -97,7 +97,10 @@ def parse_hotline_config(raw: Mapping[str, Any], where: str = "hotline.yml") -> 
                             registrations={name: spec.registers for name, spec in business.items()
                                            if spec.registers},
                             asked_in_words={name: spec.asked_in_words
-                                            for name, spec in business.items()}),
+                                            for name, spec in business.items()},
+                            own_words={name: tuple(complaints.category_words.get(
+                                spec.registers.category) or ())
+                                for name, spec in business.items() if spec.registers}),
         webchat=parse_webchat(section("webchat")),
         business_hours=parse_business_hours(section("business_hours")),
         sla=parse_sla(section("sla")),

@@ -104,6 +104,9 @@ class RepairConfig:
     registers: frozenset[str] = frozenset()
     registers_after_explaining: frozenset[str] = frozenset()
     registers_at_once: frozenset[str] = frozenset()
+    # Requests whose registration needs what is wrong (a repair): the fault said at their
+    # lookup's question (`洗衣机不脱水了` when the order number is asked) takes it down.
+    registers_with_fault: frozenset[str] = frozenset()
     # What accepts such an offer besides the request itself (`好的`, `那帮我预约一下`).
     takes_offer: frozenset[str] = frozenset()
     # Entities of the registration's own questions: a caller who gives them right after
@@ -120,6 +123,9 @@ class RepairConfig:
     # and `human_words` for a person): served after the calming line when the message as a
     # whole reads as anger (`我他妈等了五天了 订单到底到哪了`, `烦死了，帮我转人工`).
     asked_in_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # A request's own topic words (its registration category's: `保修` for a repair), which
+    # name what the caller wants, not a problem (`你们保修多久` describes nothing).
+    own_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
     @property
@@ -201,6 +207,7 @@ def parse_repair(
     topic_words: Iterable[str],
     registrations: Mapping[str, Any] | None = None,
     asked_in_words: Mapping[str, tuple[str, ...]] | None = None,
+    own_words: Mapping[str, tuple[str, ...]] | None = None,
 ) -> RepairConfig:
     """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
     category words (what counts as a digression, and as talk about the topic)."""
@@ -249,6 +256,8 @@ def parse_repair(
             name for name, spec in registrations.items() if spec.order_needed),
         registers_at_once=frozenset(
             name for name, spec in registrations.items() if spec.at_once),
+        registers_with_fault=frozenset(
+            name for name, spec in registrations.items() if spec.needs_fault),
         takes_offer=_names(raw, "takes_offer", ("affirm",)),
         takes_offer_entities=_names(raw, "takes_offer_entities",
                                     ("surname", "phone_number", "time_slot")),
@@ -256,6 +265,7 @@ def parse_repair(
         lookup_misses=_count(raw.get("lookup_misses", 2), "lookup_misses"),
         endings_for_someone=_names(raw, "endings_for_someone"),
         asked_in_words=_asked_in_words(raw, asked_in_words or {}),
+        own_words={str(k): tuple(v) for k, v in (own_words or {}).items() if v},
     )
 
 

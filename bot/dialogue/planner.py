@@ -371,8 +371,11 @@ def asked_in_words(text: str, config: RepairConfig) -> str | None:
                  if any(re.search(pattern, words) for pattern in patterns)), None)
 
 
-def _names_a_problem(text: str, config: RepairConfig) -> bool:
-    return any(word in text for word in config.topic_words)
+def _names_a_problem(text: str, config: RepairConfig, request: str = "") -> bool:
+    """Words of a complaint category, besides the `request`'s own (`保修` in a warranty
+    question names what is asked, not what is wrong)."""
+    own = config.own_words.get(request, ())
+    return any(word in text for word in config.topic_words if word not in own)
 
 
 def _in_form(
@@ -408,6 +411,10 @@ def _in_form(
         # `等一下，我先不投诉了，我想问问积分怎么用`: the form is dropped, not set aside to
         # come back to, and the question answered
         return [CANCEL_FORM, "action_answer_business", "utter_anything_else", LISTEN]
+    if _fault_told_for_a_visit(turn, spec, config):
+        # `我要报修` … `洗衣机不脱水了` at the warranty lookup's order-number question: what
+        # is wrong is what the repair needs; it is taken down, never "not understood"
+        return _register(config)
     if _taken_down_without_the_number(turn, spec, config):
         # A repair without the order number the lookup asks for (`我没有订单号`,
         # `门店买的`), or a refund question after being told where to find it: no dead
@@ -485,6 +492,14 @@ def _request_turned_to(turn: CallerTurn, form: str, config: RepairConfig) -> str
     return None
 
 
+def _fault_told_for_a_visit(turn: CallerTurn, spec: FormSpec | None,
+                            config: RepairConfig) -> bool:
+    return (turn.topic in config.registers_with_fault and spec is not None
+            and not spec.files_ticket and turn.requested_slot is not None
+            and not _gives_a_number(turn.text)
+            and _names_a_problem(turn.text, config, str(turn.topic)))
+
+
 def _taken_down_without_the_number(turn: CallerTurn, spec: FormSpec | None,
                                    config: RepairConfig) -> bool:
     if turn.topic not in config.registers or not spec or spec.files_ticket:
@@ -518,7 +533,8 @@ def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairCon
     if intent in config.control_intents or intent in config.chitchat or intent in config.greet:
         return False
     if intent in config.business or intent == config.ticket_status:
-        return _names_a_problem(turn.text, config)
+        # `洗衣机坏了，保修吗` describes; `你们保修多久` asks, and is answered aside
+        return _names_a_problem(turn.text, config, intent)
     return True
 
 
