@@ -76,6 +76,24 @@ def test_rating_keys_use_the_configured_payload(cfg: VoiceConfig) -> None:
     assert classify({"Digits": "5"}, state, cfg).text == '/inform{"rating":"5"}'
 
 
+@pytest.mark.parametrize(("said", "meant"), [
+    ("1", "/affirm"), ("一", "/affirm"), ("幺", "/affirm"), ("按1", "/affirm"),
+    ("按一号键", "/affirm"), ("二。", "/deny"), ("我按2", "/deny")])
+def test_a_key_said_at_the_read_back_is_the_key(cfg: VoiceConfig, said: str,
+                                                meant: str) -> None:
+    state = CallState(turn=4, mode="slot:phone_confirmed")
+    result = classify(speech(said), state, cfg)
+    assert (result.text, result.kind, result.metadata["input"]) == (meant, "digits", "speech")
+
+
+def test_a_number_or_a_sentence_at_the_read_back_stays_speech(cfg: VoiceConfig) -> None:
+    state = CallState(turn=4, mode="slot:phone_confirmed")
+    for said in ("对的", "不对，是13912345678", "一二三", "3"):
+        assert classify(speech(said), state, cfg).kind == "speech"
+    # outside a prompt with keys, a spoken digit is speech (the menu's 1 is no order status)
+    assert classify(speech("1"), CallState(turn=1), cfg).kind == "speech"
+
+
 def test_only_keys_and_digits_survive(cfg: VoiceConfig) -> None:
     state = CallState(turn=3, mode="slot:phone_number")
     assert classify({"Digits": "13a9<x>"}, state, cfg).text == "139"

@@ -34,7 +34,13 @@ from typing import Any, Optional
 from bot.config.telephony import SpeechConfig
 from channels.voice.config import VoiceConfig
 from channels.voice.state import MENU, CallState
-from channels.voice.text import compact, meaningful_chars, sanitize_digits, sanitize_speech
+from channels.voice.text import (
+    compact,
+    meaningful_chars,
+    sanitize_digits,
+    sanitize_speech,
+    spoken_key,
+)
 
 SILENCE = "/silence"
 LOW_VOLUME = "/low_volume"
@@ -76,6 +82,12 @@ def classify(params: Mapping[str, str], state: CallState, cfg: VoiceConfig) -> I
         return Inbound(SILENCE, "silence", state, {"input": "silence"})
     confidence = confidence_of(params)
     meta: dict[str, Any] = {"input": "speech", "speech_confidence": confidence}
+    entry = cfg.digit_entry.entry(state.mode) if state.mode != MENU else None
+    key = spoken_key(speech)
+    if entry is not None and key in entry.keys:
+        # `对的请按1`, and the caller says `一`: the same answer as the key
+        calm = replace(state, unusable=0, noise=0)
+        return Inbound(entry.keys[key], "digits", calm, {**meta, "spoken_key": key})
     if truncated:
         meta["truncated"] = True
     return _speech(speech, confidence, state, cfg.speech, meta)

@@ -71,3 +71,18 @@ def compact(text: str) -> str:
 def masked(number: str | None) -> str:
     """A phone number for logs: the last 4 digits only."""
     return mask_number(number or "") or "-"
+
+
+# `1`, `一`, `幺`, `按1`, `按一号键`: a key said instead of pressed
+_SPOKEN_KEY = regex.compile(
+    r"^(?:我)?(?:按|摁|选)?([0-9零一幺二两三四五六七八九])(?:号)?(?:键)?(?:吧)?$")
+_KEY_WORDS = {"零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+
+
+def spoken_key(text: str) -> str | None:
+    """The key a caller says instead of pressing it, or None."""
+    match = _SPOKEN_KEY.match(compact(text))
+    if not match:
+        return None
+    return _KEY_WORDS.get(match.group(1), match.group(1))
