@@ -205,6 +205,12 @@ STATES = {"angry", "malicious", "complaint", "praise", "out_of_scope"}
     ("order_status", [("order_status", 0.7), ("malicious", 0.25)], "订单到哪了", None),
     ("order_status", [("order_status", 0.7), ("complaint", 0.25)], "订单到哪了", None),
     ("order_status", [("order_status", 0.95)], "帮我查下订单", None),
+    # swearing for emphasis is anger aimed at no one
+    ("refund_status", [("refund_status", 0.9)], "妈的,退款到现在还没到账", ("angry", "words")),
+    ("order_status", [("order_status", 0.9)], "我靠,怎么还没发货", ("angry", "words")),
+    ("order_status", [("order_status", 0.9)], "真是服了,订单到底到哪了", ("angry", "words")),
+    # ... and its letters inside other words are not
+    ("product_question", [("product_question", 0.9)], "这个操作靠谱吗", None),
 ])
 def test_the_caller_state_beside_a_request_is_anger_only(
         intent: str, ranking: list[tuple[str, float]], text: str,
