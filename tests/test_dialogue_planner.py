@@ -672,3 +672,9 @@ def test_a_fault_told_at_the_warranty_lookup_question_takes_the_repair_down() ->
     # at an order-status lookup a problem is no repair to take down
     assert "action_start_registration" not in play(
         replace(told, topic="order_status", text="快递三天了还没到"))
+
+
+def test_that_same_order_at_a_lookup_question_is_the_lookups_answer() -> None:
+    turn = CallerTurn(intent="product_question", text="这个订单的", form="order_lookup_form",
+                      requested_slot="order_number", topic="refund_status")
+    assert play(turn) == ["<rules>"]

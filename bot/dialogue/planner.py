@@ -31,6 +31,7 @@ from bot.language.replies import (
     asks_for_a_visit,
     greets,
     only_asks_to_complain,
+    refers_to_that_order,
     reports_a_no_show,
     retracts_complaint,
     says_nothing_more,
@@ -432,6 +433,11 @@ def _in_form(
         return [REPEAT, LISTEN]
     if intent in config.endings:
         return [KEEP_FORM, config.endings[intent], END]
+    if (spec and not spec.files_ticket and turn.requested_slot == "order_number"
+            and refers_to_that_order(turn.text)):
+        # `这个订单的` when the refund lookup asks which order: the order just looked
+        # up, which the lookup reads (actions/lookups.py), not a product question aside
+        return None
     asked_aside = _question_aside(turn, spec, form, config)
     if asked_aside:
         return asked_aside
