@@ -21,7 +21,7 @@ from actions.support import conversation_of, latest_intent, latest_text, utter
 from bot.config import hotline_config
 from bot.conversation import intents_behind
 from bot.dialogue.planner import LOOKUP_MISSES as MISSES_SLOT
-from bot.dialogue.planner import asked_in_words
+from bot.dialogue.planner import asked_in_words, follow_up_of
 from bot.language.numbers import ANSWER_TICKET_CUES, mentions, ticket_number_in
 from bot.language.replies import names_another_order, refers_to_that_order
 from bot.tickets.errors import TicketError
@@ -54,6 +54,17 @@ class LookupReading(FormReading):
         return {MISSES_SLOT: int(tracker.get_slot(MISSES_SLOT) or 0) + 1}
 
 
+def _request_meant(tracker: Tracker) -> str:
+    """The latest message's request, or the one just answered when the message is a
+    doubtful follow-up of it (bot.dialogue.planner.follow_up_of, as the dialogue read it)."""
+    intent = latest_intent(tracker) or ""
+    parse = tracker.latest_message or {}
+    confidence = float((parse.get("intent") or {}).get("confidence") or 1.0)
+    said = conversation_of(tracker).said_before_latest_message()
+    return follow_up_of(intent, confidence, intents_behind(parse), said,
+                        hotline_config().repair) or intent
+
+
 class ValidateOrderLookupForm(LookupReading):
     """The order number for the request that started the lookup (kept in
     `business_topic`: an invoice question asked meanwhile does not change what the
@@ -67,7 +78,7 @@ class ValidateOrderLookupForm(LookupReading):
     ) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
         topics = hotline_config().business_intents
-        intent = latest_intent(tracker)
+        intent = _request_meant(tracker)
         if intent not in topics:
             # started by a switch (`不投诉了，帮我查下订单到哪了`): the request beside
             # or named in so many words in a message read as anger (`订单到底到哪了`)
@@ -97,7 +108,8 @@ class ValidateOrderLookupForm(LookupReading):
         conversation = conversation_of(tracker)
         return (form_when_caller_spoke(tracker) != self.form_name()
                 and not names_another_order(message.text)
-                and message.intent == conversation.last_value_this_session("business_topic"))
+                and _request_meant(tracker) == conversation.last_value_this_session(
+                    "business_topic"))
 
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

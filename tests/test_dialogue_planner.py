@@ -678,3 +678,13 @@ def test_that_same_order_at_a_lookup_question_is_the_lookups_answer() -> None:
     turn = CallerTurn(intent="product_question", text="这个订单的", form="order_lookup_form",
                       requested_slot="order_number", topic="refund_status")
     assert play(turn) == ["<rules>"]
+
+
+def test_a_doubtful_follow_up_of_a_lookup_answer_is_that_request_again() -> None:
+    turn = CallerTurn(intent="stock_notice", text="那什么时候能到", confidence=0.40,
+                      behind=("order_status",), last_response="utter_anything_else",
+                      said=("utter_order_status", "utter_anything_else"))
+    assert play(turn) == ["order_lookup_form", "<rules>"]
+    # a sure reading, or nothing just answered, is the request as read
+    assert play(replace(turn, confidence=0.9)) == ["<rules>"]
+    assert play(replace(turn, said=("utter_invoice", "utter_anything_else"))) == ["<rules>"]

@@ -100,7 +100,9 @@ def parse_hotline_config(raw: Mapping[str, Any], where: str = "hotline.yml") -> 
                                             for name, spec in business.items()},
                             own_words={name: tuple(complaints.category_words.get(
                                 spec.registers.category) or ())
-                                for name, spec in business.items() if spec.registers}),
+                                for name, spec in business.items() if spec.registers},
+                            lookup_answers={spec.response: name for name, spec in business.items()
+                                            if spec.lookup}),
         webchat=parse_webchat(section("webchat")),
         business_hours=parse_business_hours(section("business_hours")),
         sla=parse_sla(section("sla")),

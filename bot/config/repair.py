@@ -126,6 +126,9 @@ class RepairConfig:
     # A request's own topic words (its registration category's: `保修` for a repair), which
     # name what the caller wants, not a problem (`你们保修多久` describes nothing).
     own_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The answer of each request with a lookup (`utter_order_status` -> order_status):
+    # what the caller was just told about, for a follow-up question.
+    lookup_answers: Mapping[str, str] = field(default_factory=dict)
 
 
     @property
@@ -208,6 +211,7 @@ def parse_repair(
     registrations: Mapping[str, Any] | None = None,
     asked_in_words: Mapping[str, tuple[str, ...]] | None = None,
     own_words: Mapping[str, tuple[str, ...]] | None = None,
+    lookup_answers: Mapping[str, str] | None = None,
 ) -> RepairConfig:
     """`dialogue.repair`, `forms`, `ladders`, with the business intents and the complaint
     category words (what counts as a digression, and as talk about the topic)."""
@@ -266,6 +270,7 @@ def parse_repair(
         endings_for_someone=_names(raw, "endings_for_someone"),
         asked_in_words=_asked_in_words(raw, asked_in_words or {}),
         own_words={str(k): tuple(v) for k, v in (own_words or {}).items() if v},
+        lookup_answers=dict(lookup_answers or {}),
     )
 
 

@@ -238,6 +238,9 @@ def _outside_form(
         # `安装师傅到现在还没来`: not a question about installations but a visit that
         # never came; the installation answer would tell the caller to wait again.
         return list(COMPLAINT_START)
+    followed = follow_up_of(intent, turn.confidence, turn.behind, turn.said, config)
+    if followed and config.form_for_intent(followed):
+        return [config.form_for_intent(followed)]  # its lookup, for the same order
     if intent in config.registers_at_once and turn.confidence >= config.ending_confidence:
         return _register(config)  # `我想预约上门安装`: asking is enough
     if turn.last_response in config.anything_else_prompts:
@@ -363,6 +366,24 @@ def _disputes_a_status(turn: CallerTurn, config: RepairConfig) -> bool:
 def _states_a_problem(turn: CallerTurn, config: RepairConfig) -> bool:
     return (turn.intent in config.plain_answers and turn.also_asks == config.complaint
             and _names_a_problem(turn.text, config))
+
+
+# Below this confidence a request right after another's lookup answer, with that one
+# close behind, is read as a follow-up of the one answered.
+FOLLOW_UP_DOUBT = 0.5
+
+
+def follow_up_of(intent: str, confidence: float, behind: Sequence[str], said: Sequence[str],
+                 config: RepairConfig) -> str | None:
+    """`那什么时候能到` right after the order's status, read as a stock notice (0.40) with
+    the status question close behind (0.38): the request just answered, asked again
+    about the same order, not another request."""
+    answered = next((config.lookup_answers[r] for r in said if r in config.lookup_answers),
+                    None)
+    if (answered and intent != answered and intent in config.business
+            and confidence < FOLLOW_UP_DOUBT and answered in behind):
+        return answered
+    return None
 
 
 def asked_in_words(text: str, config: RepairConfig) -> str | None:
