@@ -159,6 +159,9 @@ def test_lexicon_negation_flips_polarity() -> None:
     ("宣传的功能根本没有,虚假宣传", "negative"),
     # severity, and a noun that holds a sentiment word
     ("台灯闪得厉害", "negative"), ("牛排煎得刚好,外焦里嫩", "positive"),
+    # the everyday vocabulary of a good review, and the same words negated
+    ("柜子装上严丝合缝", "positive"), ("价格很亲民", "positive"), ("包装严实", "positive"),
+    ("路由器信号不稳定", "negative"), ("师傅一点都不守时", "negative"),
 ])
 def test_lexicon_reads_a_fault_denied_and_a_negator_that_negates_nothing(
         text: str, polarity: str) -> None:
