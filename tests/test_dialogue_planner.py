@@ -688,3 +688,20 @@ def test_a_doubtful_follow_up_of_a_lookup_answer_is_that_request_again() -> None
     # a sure reading, or nothing just answered, is the request as read
     assert play(replace(turn, confidence=0.9)) == ["<rules>"]
     assert play(replace(turn, said=("utter_invoice", "utter_anything_else"))) == ["<rules>"]
+
+
+@pytest.mark.parametrize("text", ["气死我了", "你有本事再说一遍", "你们到底还要我说几遍"])
+def test_an_outburst_at_the_description_question_is_calmed_not_taken_down(text: str) -> None:
+    turn = CallerTurn(intent="angry", text=text, form="complaint_form",
+                      requested_slot="complaint_description")
+    plan = play(turn, effects={"action_ladder_angry": {"anger_stage": "calm"}})
+    assert plan[:2] == ["action_ladder_angry", "utter_calm_down"]
+    assert plan[-2:] == ["complaint_form", "<rules>"]
+
+
+@pytest.mark.parametrize("text", ["气死我了，空调坏了一个月都没人来修",
+                                  "排了一上午的号，轮到我说系统维护，呵呵"])
+def test_an_angry_account_at_the_description_question_is_the_description(text: str) -> None:
+    turn = CallerTurn(intent="angry", text=text, form="complaint_form",
+                      requested_slot="complaint_description")
+    assert play(turn) == ["<rules>"]

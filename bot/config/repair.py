@@ -119,6 +119,8 @@ class RepairConfig:
     lookup_misses: int = 2
     # Endings that need the caller's words to ask for someone (`我找一下刘芳`).
     endings_for_someone: frozenset[str] = frozenset()
+    # The longest angry message that names no problem and is no description (`气死我了`).
+    outburst_max_chars: int = 12
     # Requests named unmistakably in the caller's words (business_intents.*.asked_in_words,
     # and `human_words` for a person): served after the calming line when the message as a
     # whole reads as anger (`我他妈等了五天了 订单到底到哪了`, `烦死了，帮我转人工`).
@@ -267,6 +269,7 @@ def parse_repair(
                                     ("surname", "phone_number", "time_slot")),
         ending_confidence=_confidence(raw.get("ending_confidence", 0.0)),
         lookup_misses=_count(raw.get("lookup_misses", 2), "lookup_misses"),
+        outburst_max_chars=_count(raw.get("outburst_max_chars", 12), "outburst_max_chars"),
         endings_for_someone=_names(raw, "endings_for_someone"),
         asked_in_words=_asked_in_words(raw, asked_in_words or {}),
         own_words={str(k): tuple(v) for k, v in (own_words or {}).items() if v},

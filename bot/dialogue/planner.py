@@ -562,7 +562,14 @@ def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairCon
     if intent in config.business or intent == config.ticket_status:
         # `洗衣机坏了，保修吗` describes; `你们保修多久` asks, and is answered aside
         return _names_a_problem(turn.text, config, intent)
+    if (intent == config.angry and not _names_a_problem(turn.text, config)
+            and _meaningful_chars(turn.text) <= config.outburst_max_chars):
+        return False  # `气死我了`: an outburst, calmed, and the question again
     return True
+
+
+def _meaningful_chars(text: str) -> int:
+    return sum(1 for char in text if char.isalnum())
 
 
 def _digression(intent: str, form: str, config: RepairConfig) -> list[PlanItem] | None:
