@@ -5,7 +5,8 @@ The dialogue policy (bot/dialogue/planner.py) decides when; these actions do it:
 - `action_cancel_form`: the caller cancels; a complaint already described is kept as
   an incomplete ticket, and the caller is told which of the two happened;
 - `action_close_form`: the caller says goodbye; what was said is kept, and the caller is
-  told we will call back when a phone number is known (the closing line follows);
+  told we will call back when a phone number is known (the closing line follows); a
+  form left before anything was told, with no number to call, keeps nothing;
 - `action_keep_form`: the form ends for another reason (a person takes over, a scripted
   closing): what was said is kept, nothing is said;
 - `action_set_form_aside` / `action_resume_form`: a digression that needs its own
@@ -45,6 +46,20 @@ def worth_keeping(tracker: Tracker, cancelled: bool) -> bool:
         if spec is None or not spec.files_ticket:
             continue
         if not cancelled or any(tracker.get_slot(slot) for slot in spec.keeps_ticket_when):
+            return True
+    return False
+
+
+def told_anything(tracker: Tracker) -> bool:
+    """Has the caller told what the form is about? A complaint only once described
+    (`keeps_ticket_when`); a form without that list (a question for a callback) by the
+    message that started it."""
+    config = hotline_config().repair
+    for name in (tracker.active_loop_name, tracker.get_slot(FORM_ASIDE_SLOT)):
+        spec = config.form(name)
+        if spec is not None and spec.files_ticket and (
+                not spec.keeps_ticket_when
+                or any(tracker.get_slot(slot) for slot in spec.keeps_ticket_when)):
             return True
     return False
 
@@ -90,6 +105,10 @@ class ActionCloseForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not callback_number(tracker) and not told_anything(tracker):
+            # `我要投诉` … `算了，再见` on the web: nothing said and no number to call, so
+            # nothing to keep, and no "your problem is recorded"
+            return leave_form_events()
         kept, events = keep_incomplete(dispatcher, tracker)
         if kept:
             line = "utter_goodbye_kept_callback" if callback_number(tracker) else (
