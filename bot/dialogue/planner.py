@@ -562,10 +562,9 @@ def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairCon
     if intent in config.business or intent == config.ticket_status:
         # `洗衣机坏了，保修吗` describes; `你们保修多久` asks, and is answered aside
         return _names_a_problem(turn.text, config, intent)
-    if (intent == config.angry and not _names_a_problem(turn.text, config)
-            and _meaningful_chars(turn.text) <= config.outburst_max_chars):
-        return False  # `气死我了`: an outburst, calmed, and the question again
-    return True
+    # `气死我了` is an outburst (calmed, and the question again); an angry account answers
+    return not (intent == config.angry and not _names_a_problem(turn.text, config)
+                and _meaningful_chars(turn.text) <= config.outburst_max_chars)
 
 
 def _meaningful_chars(text: str) -> int:
