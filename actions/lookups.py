@@ -59,7 +59,8 @@ def _request_meant(tracker: Tracker) -> str:
     doubtful follow-up of it (bot.dialogue.planner.follow_up_of, as the dialogue read it)."""
     intent = latest_intent(tracker) or ""
     parse = tracker.latest_message or {}
-    confidence = float((parse.get("intent") or {}).get("confidence") or 1.0)
+    raw = (parse.get("intent") or {}).get("confidence")
+    confidence = 1.0 if raw is None else float(raw)  # none given (a payload): taken as sure
     said = conversation_of(tracker).said_before_latest_message()
     return follow_up_of(intent, confidence, intents_behind(parse), said,
                         hotline_config().repair) or intent

@@ -39,6 +39,7 @@ from bot.language.replies import (
     takes_up_offer,
 )
 from bot.language.states import praise_then_problem, shows_anger
+from bot.language.text.compare import meaningful_chars
 from bot.language.text.digits import digit_view
 from bot.language.text.normalize import normalize_text
 
@@ -564,11 +565,7 @@ def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairCon
         return _names_a_problem(turn.text, config, intent)
     # `气死我了` is an outburst (calmed, and the question again); an angry account answers
     return not (intent == config.angry and not _names_a_problem(turn.text, config)
-                and _meaningful_chars(turn.text) <= config.outburst_max_chars)
-
-
-def _meaningful_chars(text: str) -> int:
-    return sum(1 for char in text if char.isalnum())
+                and meaningful_chars(turn.text) <= config.outburst_max_chars)
 
 
 def _digression(intent: str, form: str, config: RepairConfig) -> list[PlanItem] | None:

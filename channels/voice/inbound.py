@@ -32,15 +32,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from bot.config.telephony import SpeechConfig
+from bot.language.text.compare import meaningful_chars
 from channels.voice.config import VoiceConfig
 from channels.voice.state import MENU, CallState
-from channels.voice.text import (
-    compact,
-    meaningful_chars,
-    sanitize_digits,
-    sanitize_speech,
-    spoken_key,
-)
+from channels.voice.text import compact, sanitize_digits, sanitize_speech, spoken_key
 
 SILENCE = "/silence"
 LOW_VOLUME = "/low_volume"

@@ -11,6 +11,7 @@ import unicodedata
 
 import regex
 
+from bot.language.text.digits import SPOKEN_DIGITS
 from bot.masking import mask_number
 
 _EMOJI = regex.compile(
@@ -58,9 +59,6 @@ def sanitize_digits(digits: str | None, max_len: int = 32) -> str:
     return _DIGITS_ONLY.sub("", digits or "")[:max_len]
 
 
-def meaningful_chars(text: str) -> int:
-    """Letters and digits in a transcript (CJK characters count one each)."""
-    return sum(1 for char in text if char.isalnum())
 
 
 def compact(text: str) -> str:
@@ -76,8 +74,6 @@ def masked(number: str | None) -> str:
 # `1`, `一`, `幺`, `按1`, `按一号键`: a key said instead of pressed
 _SPOKEN_KEY = regex.compile(
     r"^(?:我)?(?:按|摁|选)?([0-9零一幺二两三四五六七八九])(?:号)?(?:键)?(?:吧)?$")
-_KEY_WORDS = {"零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 
 
 def spoken_key(text: str) -> str | None:
@@ -85,4 +81,4 @@ def spoken_key(text: str) -> str | None:
     match = _SPOKEN_KEY.match(compact(text))
     if not match:
         return None
-    return _KEY_WORDS.get(match.group(1), match.group(1))
+    return SPOKEN_DIGITS.get(match.group(1), match.group(1))
