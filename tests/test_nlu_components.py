@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +231,15 @@ def test_lexicon_features_tell_a_dare_from_a_request_to_repeat() -> None:
     assert _features("吵什么吵")["confront"] > 0
     for polite in ("你再说一遍", "你是人吗", "不是不是", "是明天下午吗"):
         assert _features(polite)["confront"] == 0, polite
+
+
+@pytest.mark.parametrize(("text", "loud"), [("我非常喜欢!", 0), ("家人都非常满意呢!!", 0),
+                                            ("太差了!", 1), ("气死我了!", 1),
+                                            ("你们到底管不管!!!", 3), ("太差了", 0)])
+def test_an_exclamation_mark_is_loudness_only_in_a_negative_message(text: str,
+                                                                    loud: int) -> None:
+    assert _features(text)["loud_negative"] == pytest.approx(math.log1p(loud) if loud > 1
+                                                             else loud)
 
 
 def test_lexicon_features_mark_abuse_aimed_at_groups() -> None:
@@ -481,6 +491,36 @@ def test_sentence_count_vectors_give_rasas_sentence_features_alone(
         our_sequence, our_sentence = ours.get_sparse_features(TEXT)
         assert rasa_sequence is not None and our_sequence is None
         assert (our_sentence.features != rasa_sentence.features).nnz == 0
+
+
+def test_sentence_count_vectors_leave_out_the_ignored_tokens(
+    storage: LocalModelStorage,
+) -> None:
+    from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+
+    from rasa_extensions.nlu.sentence_count_vectors import SentenceCountVectorsFeaturizer
+
+    tokenizer = JiebaTokenizer.create({**JiebaTokenizer.get_default_config()}, storage,
+                                      Resource("tok"), _context("tok"))
+    training = TrainingData([Message(data={TEXT: t, "intent": f"i{n % 2}"})
+                             for n, t in enumerate(["气死我了!!", "太好了!", "谢谢你们"])])
+    tokenizer.process_training_data(training)
+
+    def rows(ignored: str | None) -> list[np.ndarray]:
+        config = {**SentenceCountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb",
+                  "min_ngram": 1, "max_ngram": 2, "ignored_tokens": ignored}
+        component = SentenceCountVectorsFeaturizer.create(
+            config, storage, Resource(f"cv-{ignored}"), _context("cv"))
+        component.train(training)
+        messages = [Message(data={TEXT: t}) for t in ("太好了!", "太好了")]
+        tokenizer.process(messages)
+        component.process(messages)
+        return [m.get_sparse_features(TEXT)[1].features.toarray() for m in messages]
+
+    loud, quiet = rows("!+")
+    assert np.array_equal(loud, quiet)
+    loud, quiet = rows(None)
+    assert not np.array_equal(loud, quiet)
 
 
 def test_caller_state_is_reported_beside_the_intent_and_changes_none(

@@ -63,7 +63,7 @@ FEATURE_NAMES = (
     "tail_positive", "tail_negative", "expectation",
     "abuse", "groups", "abuse_and_group", "abuse_and_you", "abuse_and_service",
     "anger", "anger_and_you", "second_person", "first_person", "service", "oos",
-    "book_title", "question", "exclamation", "length",
+    "book_title", "question", "loud_negative", "length",
     "harass", "threat", "strong_abuse", "mild_abuse", "abuse_evidence",
     "good_fact", "bad_fact", "confront",
 )
@@ -252,6 +252,7 @@ class Lexicon:
         positive = count["positive"] + len(good)
         negative = count["negative"] + len(bad)
         tail_positive, tail_negative = self._tail_balance(text, hits, good, bad)
+        confront = len(self._confront.findall(text))
         values = {
             "tail_positive": tail_positive,
             "tail_negative": tail_negative,
@@ -269,13 +270,17 @@ class Lexicon:
             "service": count["service"], "oos": count["oos"],
             "book_title": float(bool(_BOOK_TITLE.search(text))),
             "question": float(bool(_QUESTION.search(text.strip()))),
-            "exclamation": len(_EXCLAIM.findall(text)),
+            # loudness is anger only in a negative message or one aimed at the listener:
+            # praise is loud too (`我非常喜欢！`), and in the hand-written data `!` came
+            # almost only with anger
+            "loud_negative": (len(_EXCLAIM.findall(text))
+                              if negative > positive or count["anger"] or confront else 0),
             "length": math.log1p(len(text)) / 3.0,
             "harass": count["harass"], "threat": count["threat"],
             "strong_abuse": count["abuse"] - mild, "mild_abuse": mild,
             "abuse_evidence": float(bool(self.abuse_evidence(text, hits))),
             "good_fact": len(good), "bad_fact": len(bad),
-            "confront": len(self._confront.findall(text)),
+            "confront": confront,
         }
         vector = [values[name] for name in FEATURE_NAMES]
         squashed = [math.log1p(v) if v > 1 else v for v in vector]
@@ -316,3 +321,4 @@ def _patterns(lines: Iterable[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.from_directory()
+
