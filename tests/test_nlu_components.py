@@ -114,6 +114,7 @@ def test_number_cue_words_come_from_config() -> None:
         ("张师傅装得很好", {("staff_name", "张师傅")}),
         ("我找一下刘芳", {("staff_name", "刘芳")}),
         ("在朝阳大悦城店买的", {("branch", "朝阳大悦城店")}),
+        ("我觉得王府井店的服务最好", {("branch", "王府井店")}),
     ],
 )
 def test_patterns(text: str, expected: set[tuple[str, str]]) -> None:
@@ -125,7 +126,9 @@ def test_patterns(text: str, expected: set[tuple[str, str]]) -> None:
     ["快一点好吗", "大声一点", "等了五分钟", "这家店太差", "你们的门店", "想找一个豪华型酒店",
              "昨天晚上送来的", "和先生一起来的",
              # how long something lasted, not a time of day
-             "排了一上午的号", "折腾了整个下午", "一晚上没睡", "等了大半个下午"],
+             "排了一上午的号", "折腾了整个下午", "一晚上没睡", "等了大半个下午",
+             # a sentence's first words before 店 name no shop; 店面 is no shop's name
+             "建议该店以后多放点酱料", "后来分店也开多了", "首先店面非常小", "还开什么店啊"],
 )
 def test_patterns_leave_ordinary_text_alone(text: str) -> None:
     assert _patterns(text) == set()

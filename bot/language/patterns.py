@@ -102,18 +102,28 @@ def find_staff_name(text: str) -> list[EntitySpan]:
 
 
 _BRANCH = re.compile(
-    rf"({_W}[^\W_{_STOP}]{{1,9}}?(?:分店|门店|旗舰店|专卖店|体验店|营业厅|售后网点|服务网点|服务中心|(?<![酒饭商书花药网旅客])店))"
+    rf"({_W}[^\W_{_STOP}]{{1,9}}?(?:分店|门店|旗舰店|专卖店|体验店|营业厅|售后网点|服务网点|服务中心"
+    # 店面, 店员, 店里 … are the shop's parts and people, not its name's end
+    rf"|(?<![酒饭商书花药网旅客])店(?![面员长里铺主家]))"
+    ")"
 )
-_NOT_BRANCH = ("这家", "那家", "哪家", "每家", "网店", "实体店", "线下店", "本店", "商店", "门店")
+_NOT_BRANCH = ("这家", "那家", "哪家", "每家", "网店", "实体店", "线下店", "本店", "商店", "门店",
+               "该店", "分店", "什么")
+# words a sentence starts with before a shop is named (`后来分店也开多了`, `建议该店…`,
+# `还开什么店`): taken off the front, what is left must still be a name
+_BRANCH_LEAD = re.compile(r"^(?:首先|其次|然后|后来|建议|希望|觉得|感觉|比|开|像|连)")
 
 
 def find_branch(text: str) -> list[EntitySpan]:
     spans = []
     for match in _BRANCH.finditer(text):
-        value = match.group(1)
-        if value.startswith(_NOT_BRANCH) or value in _NOT_BRANCH or len(value) < 3:
+        start, end = match.span(1)
+        lead = _BRANCH_LEAD.match(match.group(1))
+        start += lead.end() if lead else 0
+        value = text[start:end]
+        if value.startswith(_NOT_BRANCH) or len(value) < 3:
             continue
-        spans.append(EntitySpan("branch", *match.span(1), value))
+        spans.append(EntitySpan("branch", start, end, value))
     return spans
 
 
