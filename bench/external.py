@@ -9,9 +9,13 @@ not reserved for independent evaluation are read:
 * thu-coai/COLDataset `COLDataset/train.csv` (Apache-2.0): label 1 → `malicious`;
   label 0 → `none` (safe talk about groups: a hard negative for the malicious
   decision, not a caller state);
-* Meituan-Dianping/asap `data/train_sample.csv` (Apache-2.0): restaurant reviews
-  split into sentences; 1–2 stars → `complaint`, 5 stars with no negative aspect
-  → `praise` (≥ 12 characters, at most 3 sentences per review).
+* Meituan-Dianping/asap `data/{train,dev,test}_sample.csv` (Apache-2.0; the corpus is
+  not reserved, and none of it is trained on): restaurant reviews split into
+  sentences; 1–2 stars → `complaint`, 5 stars with no negative aspect → `praise`
+  (≥ 12 characters, at most 3 sentences per review). A sentence of a 5-star review may
+  be neutral or a small complaint, so its label is noisy for complaint; read as
+  angry or malicious it is a false alarm all the same (`praise_as_alarm` in
+  bench/nlu.py).
 
 Items sharing 8 or more consecutive characters with `--dev` (the development
 set, which was drawn partly from the same files) are dropped, so the two sets
@@ -68,23 +72,29 @@ def cold(repo: Path) -> list[dict[str, str]]:
     return rows
 
 
+ASAP_FILES = ("data/train_sample.csv", "data/dev_sample.csv", "data/test_sample.csv")
+
+
 def asap(repo: Path) -> list[dict[str, str]]:
-    text, commit = git_file(repo, "data/train_sample.csv")
     rows = []
-    for row in csv.DictReader(io.StringIO(text)):
-        star = float(row["star"])
-        aspects = [v for k, v in row.items() if k not in ("index", "reviewbody", "star")]
-        if star <= 2:
-            label = "complaint"
-        elif star >= 5 and "-1" not in aspects:
-            label = "praise"
-        else:
-            continue
-        sentences = [clean(s) for s in _SENTENCE.findall(row["reviewbody"])]
-        for number, sentence in enumerate([s for s in sentences if 12 <= len(s) <= 120][:3]):
-            rows.append({"text": sentence, "label": label,
-                         "source": f"Meituan-Dianping/asap@{commit[:12]}:data/train_sample.csv"
-                                   f"#{row['index']}.{number}", "domain": "restaurant_review"})
+    for path in ASAP_FILES:
+        text, commit = git_file(repo, path)
+        for row in csv.DictReader(io.StringIO(text)):
+            star = float(row["star"])
+            aspects = [v for k, v in row.items() if k not in ("index", "reviewbody", "star")]
+            if star <= 2:
+                label = "complaint"
+            elif star >= 5 and "-1" not in aspects:
+                label = "praise"
+            else:
+                continue
+            sentences = [clean(s) for s in _SENTENCE.findall(row["reviewbody"])]
+            for number, sentence in enumerate([s for s in sentences
+                                               if 12 <= len(s) <= 120][:3]):
+                rows.append({"text": sentence, "label": label,
+                             "source": f"Meituan-Dianping/asap@{commit[:12]}:{path}"
+                                       f"#{row['index']}.{number}",
+                             "domain": "restaurant_review"})
     return rows
 
 

@@ -323,6 +323,7 @@ def evaluate_full(pipeline: list[dict[str, Any]], eval_rows: list[tuple[str, str
             "per_domain": validation.per_source(predictions),
             "malicious_curve": validation.malicious_curve(predictions),
             "none_as_malicious": _none_as_malicious(predictions),
+            "praise_as_alarm": _praise_as_alarm(predictions),
         }
     if latency:
         report["http_parse_ms"] = http_latency(model, texts[:200])
@@ -343,6 +344,14 @@ def _none_as_malicious(predictions: Sequence[validation.Prediction]) -> dict[str
     safe = [p for p in predictions if p.gold == "none"]
     hits = sum(1 for p in safe if p.intent == "malicious")
     return {"n": len(safe), "as_malicious": hits, "rate": hits / len(safe) if safe else 0.0}
+
+
+def _praise_as_alarm(predictions: Sequence[validation.Prediction]) -> dict[str, Any]:
+    """Praise read as angry or malicious: the states that make the bot calm, warn or hang
+    up on a caller who is pleased."""
+    praise = [p for p in predictions if p.gold == "praise"]
+    hits = sum(1 for p in praise if p.state in ("angry", "malicious"))
+    return {"n": len(praise), "as_alarm": hits, "rate": hits / len(praise) if praise else 0.0}
 
 
 def loso_rasa(pipeline: list[dict[str, Any]], training: Any,
@@ -547,6 +556,8 @@ def print_side_by_side(results: dict[str, Any]) -> None:
         "external malicious recall": lambda r: r["dev"]["external"]["summary"]["labels"][
             "malicious"]["recall"],
         "external safe→malicious": lambda r: r["dev"]["external"]["none_as_malicious"]["rate"],
+        "external praise→angry/malicious": lambda r: r["dev"]["external"]["praise_as_alarm"][
+            "rate"],
         "training seconds (full data)": lambda r: r["dev"]["train_seconds"],
     }
     print("\n### side by side")
@@ -645,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
             print_curve(f"{name}: external malicious decision by threshold",
                         ext["malicious_curve"])
             print(f"\nexternal safe texts taken as malicious: {ext['none_as_malicious']}")
+            print(f"external praise taken as angry or malicious: {ext['praise_as_alarm']}")
         save()
     print_side_by_side(results)
     return 0
