@@ -463,6 +463,10 @@ def _in_form(
     asked_aside = _question_aside(turn, spec, form, config)
     if asked_aside:
         return asked_aside
+    if _goes_on_after_an_aside(turn, config):
+        # `好的，继续吧` after the business hours were told aside and the form's question
+        # came again: the caller lets the form go on, which is no answer it failed to read
+        return ["utter_go_ahead", *back]
     answers = config.answers | (spec.intents if spec else frozenset())
     if intent in answers or _free_text_answer(turn, spec, config):
         return None  # the form reads the answer; a refusal comes back as REJECTED
@@ -498,6 +502,21 @@ def _question_aside(turn: CallerTurn, spec: FormSpec | None, form: str,
             or (spec and turn.requested_slot in spec.free_text)):
         return None
     return _digression(asked, form, config)
+
+
+def _aside_lines(config: RepairConfig) -> frozenset[str]:
+    """What the bot says to a digression before the form's question comes again."""
+    return frozenset({*config.chitchat.values(), "utter_resume_form", "utter_out_of_scope",
+                      "utter_praise_thanks", "utter_suggestion_thanks"})
+
+
+def _goes_on_after_an_aside(turn: CallerTurn, config: RepairConfig) -> bool:
+    """A bare go-ahead (`好的`, `继续吧`) right after something was answered aside and the
+    form's question asked again. Once only: a second one is read by the form (at a
+    read-back it is the yes, and elsewhere not understood)."""
+    return (turn.intent in config.go_ahead and not turn.values
+            and not _gives_a_number(turn.text) and len(turn.said) >= 2
+            and any(name in _aside_lines(config) for name in turn.said[:-1]))
 
 
 def _gives_a_number(text: str) -> bool:
