@@ -40,6 +40,10 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         # a person's mind, looks or family insulted; the poster replied to is addressed
         ("楼上是不是没吃药 出来乱咬人", {"aimed_swearing"}),
         ("你这种人活着就是浪费粮食", {"insult"}),
+        # a swear word before the person on the line, or a person, is still an insult
+        ("傻逼客服", {"insult"}),
+        ("傻逼快递员把我东西摔了", {"insult"}),
+        ("你们客服是不是都是猪脑子", {"insult"}),
     ],
 )
 def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:
@@ -64,6 +68,10 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "你们这些人都是骗子,退款都不给",
         "快递员都是这样吗,放门口就走",
         "你们的系统是没吃药吧,天天出错",  # a mild word at the company's system
+        # a swear word before the thing or the company complained about
+        "傻逼快递,把我的东西摔坏了",
+        "傻逼物流三天没动",
+        "你们这个傻逼公司,退款拖了一个月",
     ],
 )
 def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:

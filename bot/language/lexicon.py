@@ -47,6 +47,12 @@ _SECOND_PERSON = re.compile(r"你(?!好)")
 # one person addressed ("你们" is the company), or the poster replied to in a thread
 _ADDRESSEE = re.compile(r"你(?![好们])|楼上|楼主|博主|层主|up主", re.I)
 _FIRST_PERSON = re.compile(r"我")
+# a swear word right before a thing or a company the caller complains about
+# (`傻逼快递，把我东西摔坏了`): harsh words in a genuine complaint, angry and never
+# malicious (HOTLINE_SPEC §5). Not before a person: `傻逼客服`, `傻逼快递员`.
+_SWORN_AT_THING = re.compile(
+    r"^(?:的)?(?:快递(?!员|小哥|师傅|哥)|物流|公司|平台|系统|产品|东西|商品|破?玩意儿?|外卖(?!员|小哥)"
+    r"|店(?!员|长|主)|商家|售后(?!人员))")
 # people in general, or the company's own staff in a complaint ("你们这帮人"): no
 # group a sweeping judgement attacks (stereotype.txt)
 _ANY_PEOPLE = frozenset({"这种人", "这些人", "这帮人", "那帮人", "这群人", "一群", "一帮", "网友",
@@ -195,7 +201,8 @@ class Lexicon:
                                 for m in _ADDRESSEE.finditer(text))
                 # `操你` in `我操你们公司`: swearing at the company, as harsh as anger gets
                 # but no insult of the person on the line (the manual: angry)
-                at_company = hit.word.endswith("你") and text.startswith("们", hit.end)
+                at_company = ((hit.word.endswith("你") and text.startswith("们", hit.end))
+                              or (not addressed and _SWORN_AT_THING.match(text[hit.end:])))
                 if hit.word not in self._mild and not at_company:
                     kinds.add("insult")
                 elif group or addressed:
