@@ -525,6 +525,9 @@ def test_sentence_count_vectors_leave_out_the_ignored_tokens(
     loud, quiet = rows(None)
     assert not np.array_equal(loud, quiet)
 
+    with pytest.raises(ValueError, match="ignored_tokens"):
+        rows("[!")
+
 
 def test_caller_state_is_reported_beside_the_intent_and_changes_none(
         storage: LocalModelStorage) -> None:

@@ -328,4 +328,3 @@ def _patterns(lines: Iterable[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.from_directory()
-

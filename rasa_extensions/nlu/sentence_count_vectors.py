@@ -37,6 +37,17 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
     def get_default_config() -> dict[str, Any]:
         return {**CountVectorsFeaturizer.get_default_config(), "ignored_tokens": None}
 
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        super().validate_config(config)
+        pattern = config.get("ignored_tokens")
+        if pattern is not None:
+            try:
+                _compiled(str(pattern))
+            except re.error as error:
+                raise ValueError(f"ignored_tokens is no regular expression: {pattern!r} "
+                                 f"({error})") from error
+
     def _process_tokens(self, tokens: list[str], attribute: str = TEXT) -> list[str]:
         tokens = super()._process_tokens(tokens, attribute)
         pattern = self._config.get("ignored_tokens")
