@@ -260,8 +260,12 @@ def _outside_form(
         return [config.chitchat[intent], follow, LISTEN]
     if intent in config.endings:
         return [config.endings[intent], END]
-    if intent == config.praise and praise_then_problem(turn.text):
-        # `师傅很耐心,不过洗衣机还是漏水`: the praise is thanked, the problem taken down.
+    if (intent == config.praise or (intent == config.complaint
+                                    and turn.caller_state != config.angry
+                                    and not shows_anger(turn.text))) and praise_then_problem(
+            turn.text):
+        # `师傅很耐心,不过洗衣机还是漏水` (praise) and `客服小王态度真好，就是送货太慢了`
+        # (a complaint): the praise is thanked, the problem taken down.
         return ["utter_praise_thanks", "action_record_praise", *PROBLEM_AFTER_PRAISE]
     if _disputes_a_status(turn, config):
         # `我的快递显示签收了但是我没收到`: read as a status question with a complaint close
