@@ -44,6 +44,7 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("傻逼客服", {"insult"}),
         ("傻逼快递员把我东西摔了", {"insult"}),
         ("你们客服是不是都是猪脑子", {"insult"}),
+        ("混蛋东西", {"insult"}),  # 东西 said of a person
     ],
 )
 def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:

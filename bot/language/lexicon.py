@@ -49,9 +49,10 @@ _ADDRESSEE = re.compile(r"你(?![好们])|楼上|楼主|博主|层主|up主", re
 _FIRST_PERSON = re.compile(r"我")
 # a swear word right before a thing or a company the caller complains about
 # (`傻逼快递，把我东西摔坏了`): harsh words in a genuine complaint, angry and never
-# malicious (HOTLINE_SPEC §5). Not before a person: `傻逼客服`, `傻逼快递员`.
+# malicious (HOTLINE_SPEC §5). Not before a person (`傻逼客服`, `傻逼快递员`), nor
+# before 东西 or 玩意儿, which are said of people (`混蛋东西`, `什么玩意儿`).
 _SWORN_AT_THING = re.compile(
-    r"^(?:的)?(?:快递(?!员|小哥|师傅|哥)|物流|公司|平台|系统|产品|东西|商品|破?玩意儿?|外卖(?!员|小哥)"
+    r"^(?:的)?(?:快递(?!员|小哥|师傅|哥)|物流|公司|平台|系统|产品|商品|外卖(?!员|小哥)"
     r"|店(?!员|长|主)|商家|售后(?!人员))")
 # people in general, or the company's own staff in a complaint ("你们这帮人"): no
 # group a sweeping judgement attacks (stereotype.txt)
