@@ -168,6 +168,13 @@ def _plan(
         # Too unsure to end the call on (a personal call at 0.32, or one that asks for
         # nobody): not understood.
         turn = replace(turn, intent=config.nomatch_intent)
+    if (not turn.form and turn.intent in config.goodbye
+            and turn.confidence < config.ending_confidence and turn.behind
+            and (turn.behind[0] in (config.angry, config.complaint)
+                 or turn.behind[0] in config.business)):
+        # `再这样我报警了` read as goodbye 0.45 (the 再 of 再见) with anger 0.44 close
+        # behind: an unsure goodbye must not close the call on a caller with a problem
+        turn = replace(turn, intent=turn.behind[0])
     if turn.intent != config.complaint and only_asks_to_complain(turn.text):
         # `投诉`, `我想投诉`, `我想投诉一下`, `喂，我想投诉` read as a cancel (the data's
         # `我不想投诉了`), a ticket question or a greeting: the words only ask to complain.
