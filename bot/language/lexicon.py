@@ -49,7 +49,7 @@ _ADDRESSEE = re.compile(r"你(?![好们])|楼上|楼主|博主|层主|up主", re
 _FIRST_PERSON = re.compile(r"我")
 # a swear word right before a thing or a company the caller complains about
 # (`傻逼快递，把我东西摔坏了`): harsh words in a genuine complaint, angry and never
-# malicious (HOTLINE_SPEC §5). Not before a person (`傻逼客服`, `傻逼快递员`), nor
+# malicious (the manual; docs/DIALOGUE.md). Not before a person (`傻逼客服`, `傻逼快递员`), nor
 # before 东西 or 玩意儿, which are said of people (`混蛋东西`, `什么玩意儿`).
 _SWORN_AT_THING = re.compile(
     r"^(?:的)?(?:快递(?!员|小哥|师傅|哥)|物流|公司|平台|系统|产品|商品|外卖(?!员|小哥)"
