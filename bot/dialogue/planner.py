@@ -62,6 +62,14 @@ REJECTED = "!"  # TurnProgress.done marks a form that refused the caller's messa
 # opening line comes before the caller's first message, which is then not a first
 # greeting the opening already answered).
 OPENED_ON_CONNECT = "opened_on_connect"
+# What the bot says to a digression before the form's question comes again (besides
+# the chit-chat lines of hotline.yml); see _digression.
+RESUME_LINE = "utter_resume_form"
+PRAISE_THANKS = ("utter_praise_thanks", "action_record_praise")
+SUGGESTION_THANKS = ("utter_suggestion_thanks", "action_record_suggestion")
+OUT_OF_SCOPE_LINE = "utter_out_of_scope"
+ASIDE_LINES = frozenset({RESUME_LINE, OUT_OF_SCOPE_LINE, PRAISE_THANKS[0],
+                         SUGGESTION_THANKS[0]})
 # The complaint procedure's start (data/rules/complaint.yml), after a calming line.
 COMPLAINT_START = ("utter_complaint_thanks", "utter_complaint_apology", "complaint_form")
 # A problem named after praise: the apology and the form (the praise is thanked first).
@@ -267,13 +275,11 @@ def _outside_form(
         return [config.chitchat[intent], follow, LISTEN]
     if intent in config.endings:
         return [config.endings[intent], END]
-    if (intent == config.praise or (intent == config.complaint
-                                    and turn.caller_state != config.angry
-                                    and not shows_anger(turn.text))) and praise_then_problem(
-            turn.text):
+    calm_complaint = intent == config.complaint and not _in_anger(turn, config)
+    if (intent == config.praise or calm_complaint) and praise_then_problem(turn.text):
         # `师傅很耐心,不过洗衣机还是漏水` (praise) and `客服小王态度真好，就是送货太慢了`
         # (a complaint): the praise is thanked, the problem taken down.
-        return ["utter_praise_thanks", "action_record_praise", *PROBLEM_AFTER_PRAISE]
+        return [*PRAISE_THANKS, *PROBLEM_AFTER_PRAISE]
     if _disputes_a_status(turn, config):
         # `我的快递显示签收了但是我没收到`: read as a status question with a complaint close
         # behind, and a problem named; the status would only repeat what the caller disputes.
@@ -283,8 +289,7 @@ def _outside_form(
         # complaint close behind and a problem named: "please repeat" would fail a caller
         # who said exactly what is wrong.
         return list(COMPLAINT_START)
-    if intent == config.complaint and (turn.caller_state == config.angry
-                                       or shows_anger(turn.text)):
+    if intent == config.complaint and _in_anger(turn, config):
         # A complaint in anger: the calming line first, then the complaint procedure.
         return ["utter_calm_down", *COMPLAINT_START]
     if intent in config.business and turn.caller_state == config.angry:
@@ -319,6 +324,11 @@ def _outside_form(
         # request served, not dropped
         return _ladder(intent, progress, config, served, [])
     return _ladder(intent, progress, config, [LISTEN], [])
+
+
+def _in_anger(turn: CallerTurn, config: RepairConfig) -> bool:
+    """Anger beside the request (the parse's caller state) or in the words."""
+    return turn.caller_state == config.angry or shows_anger(turn.text)
 
 
 def _served_in_anger(intent: str, config: RepairConfig) -> list[PlanItem] | None:
@@ -515,19 +525,14 @@ def _question_aside(turn: CallerTurn, spec: FormSpec | None, form: str,
     return _digression(asked, form, config)
 
 
-def _aside_lines(config: RepairConfig) -> frozenset[str]:
-    """What the bot says to a digression before the form's question comes again."""
-    return frozenset({*config.chitchat.values(), "utter_resume_form", "utter_out_of_scope",
-                      "utter_praise_thanks", "utter_suggestion_thanks"})
-
-
 def _goes_on_after_an_aside(turn: CallerTurn, config: RepairConfig) -> bool:
     """A bare go-ahead (`好的`, `继续吧`) right after something was answered aside and the
     form's question asked again. Once only: a second one is read by the form (at a
     read-back it is the yes, and elsewhere not understood)."""
     return (turn.intent in config.go_ahead and not turn.values
             and not _gives_a_number(turn.text) and len(turn.said) >= 2
-            and any(name in _aside_lines(config) for name in turn.said[:-1]))
+            and any(name in ASIDE_LINES or name in config.chitchat.values()
+                    for name in turn.said[:-1]))
 
 
 def _gives_a_number(text: str) -> bool:
@@ -600,13 +605,13 @@ def _free_text_answer(turn: CallerTurn, spec: FormSpec | None, config: RepairCon
 
 def _digression(intent: str, form: str, config: RepairConfig) -> list[PlanItem] | None:
     """Another request in the middle of a form: serve it, then the form's question again."""
-    back = ["utter_resume_form", *_back_to(form)]
+    back = [RESUME_LINE, *_back_to(form)]
     if intent == config.out_of_scope:
-        return ["utter_out_of_scope", *back]
+        return [OUT_OF_SCOPE_LINE, *back]
     if intent == config.praise:
-        return ["utter_praise_thanks", "action_record_praise", *back]
+        return [*PRAISE_THANKS, *back]
     if intent == config.suggestion:
-        return ["utter_suggestion_thanks", "action_record_suggestion", *back]
+        return [*SUGGESTION_THANKS, *back]
     if intent == config.pursue:
         return ["utter_pursue_soon", *_back_to(form)]  # the request goes with the ticket
     if intent == config.complaint:
