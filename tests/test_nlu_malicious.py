@@ -40,11 +40,21 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         # a person's mind, looks or family insulted; the poster replied to is addressed
         ("楼上是不是没吃药 出来乱咬人", {"aimed_swearing"}),
         ("你这种人活着就是浪费粮食", {"insult"}),
-        # a swear word before the person on the line, or a person, is still an insult
+        # a swear word before the person on the line is still an insult
         ("傻逼客服", {"insult"}),
-        ("傻逼快递员把我东西摔了", {"insult"}),
         ("你们客服是不是都是猪脑子", {"insult"}),
         ("混蛋东西", {"insult"}),  # 东西 said of a person
+        # the listener's side is no third person; a role judged all at once is a group
+        ("你们这帮饭桶", {"insult"}),
+        ("保安都是废物", {"insult"}),
+        ("那个司机是傻逼。你也是傻逼", {"insult"}),
+        ("他妈的傻逼", {"insult"}),  # 他妈 is swearing, no third person
+        # a slur attacks what a person is, even a third person's
+        ("她就是个捞女", {"insult"}),
+        ("那个黑鬼天天在楼下吵", {"insult"}),
+        # a kind of person is judged all at once (`这种`, `那些`)
+        ("这种人渣就该被枪毙", {"insult"}),
+        ("那些开车加塞的都是没妈的吧，一群畜生", {"insult"}),
     ],
 )
 def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str]) -> None:
@@ -73,6 +83,14 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "傻逼快递,把我的东西摔坏了",
         "傻逼物流三天没动",
         "你们这个傻逼公司,退款拖了一个月",
+        # an insult at one person the caller tells about is anger at that person
+        "傻逼快递员把我东西摔了",
+        "那个肇事司机撞了人就跑，简直是个人渣",
+        "这个中介骗了我三个月房租就跑路了，王八蛋",
+        "你们那个送货的司机就是个混蛋，东西扔门口就走",
+        "我同事抢我功劳还在背后说我坏话，贱人一个",
+        "你们经理是个傻逼",  # the company's staff, not the person on the line
+        "那个碰瓷的老头真是个人渣，讹了我两千块",  # one old man, no group
     ],
 )
 def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:

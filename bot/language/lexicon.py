@@ -59,6 +59,12 @@ _SWORN_AT_THING = re.compile(
 _ANY_PEOPLE = frozenset({"这种人", "这些人", "这帮人", "那帮人", "这群人", "一群", "一帮", "网友",
                          "楼主", "答主", "粉丝"})
 _CLAUSE_END = re.compile(r"[，,。.!！?？；;\s]")
+_SENTENCE_END = re.compile(r"[。.!！?？；;\n]")
+# "all of them" between people named and the insult: a group judged, not one person
+# told about (`保安都是废物`, `那些加塞的都是没妈的`; `这帮贪官连救灾款都敢吞` is told about)
+_SWEEPING = re.compile(r"^(?:的|们)?(?:都|全)|都是|全是|全都|一个个|个个|没一个|没有一个")
+# one person: a group's name after it is no group (`那个碰瓷的老头`)
+_ONE_PERSON = re.compile(r"(?:[那这此某一]个|[那这]位)[^，,。！？!?；;\s]{0,8}$")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
 _EXCLAIM = re.compile(r"[!！]")
 _BOOK_TITLE = re.compile(r"《[^》]+》")
@@ -112,7 +118,8 @@ class Lexicon:
                  good_facts: Iterable[str] = (), bad_facts: Iterable[str] = (),
                  confront: Iterable[str] = (), acts: Iterable[str] = (),
                  stereotype: Iterable[str] = (),
-                 stereotype_exclusion: Iterable[str] = ()) -> None:
+                 stereotype_exclusion: Iterable[str] = (),
+                 third_persons: Iterable[str] = (), slurs: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -132,6 +139,8 @@ class Lexicon:
         self._confront = _patterns(confront)
         self._stereotype = _patterns(stereotype)
         self._exclusion = _alternation(stereotype_exclusion)
+        self._third_person = _patterns(third_persons)
+        self._slurs = {word.lower() for word in slurs}
         negs = sorted(set(negators), key=len, reverse=True)
         self._negator = re.compile(
             "(?:" + "|".join(re.escape(n) for n in negs)
@@ -151,7 +160,9 @@ class Lexicon:
                    read_entries(directory / "confront.txt"),
                    read_entries(directory / "acts.txt"),
                    read_entries(directory / "stereotype.txt"),
-                   read_entries(directory / "stereotype_exclusion.txt"))
+                   read_entries(directory / "stereotype_exclusion.txt"),
+                   read_entries(directory / "third_persons.txt"),
+                   read_entries(directory / "slurs.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -187,32 +198,67 @@ class Lexicon:
         """Kinds of evidence (EVIDENCE_KINDS) that the text abuses, harasses or threatens."""
         hits = self.scan(text) if hits is None else hits
         kinds = set()
-        group = any(h.category == "groups" for h in hits)
+        # a group's name after "那个" is one person told about (`那个碰瓷的老头`)
+        groups = [h for h in hits if h.category == "groups"
+                  and not _ONE_PERSON.search(text[self._clause_start(text, h.start):h.start])]
+        group = bool(groups)
+        abuse = [h for h in hits if h.category == "abuse"]
+        addressed = {id(h): any(not h.start <= m.start() < h.end for m in _ADDRESSEE.finditer(text))
+                     for h in abuse}
+        # an insult at someone the caller tells about (`那个司机就是个畜生`) is anger at
+        # that person; a slur attacks what a person is, at anyone
+        at_third_person = {id(h) for h in abuse
+                           if not addressed[id(h)] and not group and h.word not in self._slurs
+                           and h.word not in self._mild and self._aimed_at_third_person(text, h)}
         # praise in quotation marks aimed at a group or a person is contempt ("某地人真'厉害'")
         irony = any(h.category == "negative" and h.negated and _is_quoted(text, h) for h in hits)
-        if group and (irony or any(h.category == "abuse" for h in hits)):
+        if group and (irony or any(id(h) not in at_third_person for h in abuse)):
             kinds.add("group_attack")
-        if any(h.category == "groups" and self._judges_group(text, h, hits) for h in hits):
+        if any(self._judges_group(text, h, hits) for h in groups):
             kinds.add("group_attack")  # "外地人都是来骗钱的", "残疾人就别出来添乱了"
         if irony and _ADDRESSEE.search(text):
             kinds.add("aimed_swearing")
         for hit in hits:
             if hit.category == "abuse":
-                addressed = any(not hit.start <= m.start() < hit.end
-                                for m in _ADDRESSEE.finditer(text))
                 # `操你` in `我操你们公司`: swearing at the company, as harsh as anger gets
                 # but no insult of the person on the line (the manual: angry)
                 at_company = ((hit.word.endswith("你") and text.startswith("们", hit.end))
-                              or (not addressed and _SWORN_AT_THING.match(text[hit.end:])))
+                              or (not addressed[id(hit)]
+                                  and _SWORN_AT_THING.match(text[hit.end:])))
+                if id(hit) in at_third_person:
+                    continue
                 if hit.word not in self._mild and not at_company:
                     kinds.add("insult")
-                elif group or addressed:
+                elif group or addressed[id(hit)]:
                     kinds.add("aimed_swearing")
             elif hit.category == "harass":
                 kinds.add("harassment")
             elif hit.category == "threat":
                 kinds.add("threat")
         return tuple(k for k in EVIDENCE_KINDS if k in kinds)
+
+    def _aimed_at_third_person(self, text: str, hit: Hit) -> bool:
+        """A third person (third_persons.txt) named earlier in the hit's sentence, or a
+        role right after it (`傻逼司机`)."""
+        sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, hit.start)), default=0)
+        named = [m for m in self._third_person.finditer(text, sentence, hit.start)]
+        after = self._third_person.match(text, hit.end)
+        return (any(self._tells_about(text, m, hit.start) for m in named)
+                or (after is not None and self._tells_about(text, after, after.end())))
+
+    @staticmethod
+    def _clause_start(text: str, position: int) -> int:
+        return max((m.end() for m in _CLAUSE_END.finditer(text, 0, position)), default=0)
+
+    def _tells_about(self, text: str, person: re.Match[str], end: int) -> bool:
+        """One person or a few the caller tells about: not the listener and theirs
+        (`你们这帮饭桶`, `你这种人`), nor people judged all at once before the insult
+        at `end` (`保安都是废物`, `他们都是废物`: a group). A role of the company
+        (`你们经理`) is a third person: harsh words about the staff are anger, as about
+        a courier."""
+        demonstrative = person.group(0)[0] in "这那此"
+        owned = "你" in text[max(0, person.start() - 2):person.start()]
+        return not (demonstrative and owned) and _SWEEPING.search(text, person.end(), end) is None
 
     def _judges_group(self, text: str, group: Hit, hits: Sequence[Hit]) -> bool:
         """A named group (not "这些人", who may be the company's staff) judged all at once
