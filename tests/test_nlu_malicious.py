@@ -151,3 +151,19 @@ def test_gate_demotes_malicious_below_the_threshold_and_round_trips(tmp_path: Pa
     loaded.process([message])
     assert message.get("malicious")["score"] < 0.2
     assert message.get("intent")["name"] == "angry"
+
+
+def test_gate_reads_abuse_below_the_threshold_as_hostile_not_as_the_next_intent(
+        tmp_path: Path) -> None:
+    """Evidence of abuse, a score below the threshold: angry (the calming line), never
+    the intent that happened to come next (`畜生` read as `affirm`)."""
+    gate = _gate(tmp_path, threshold=0.999)
+    message = _message("畜生", None, [0.5, 0.5],
+                       [("malicious", 0.6), ("affirm", 0.3), ("angry", 0.1)])
+    gate.process([message])
+    assert message.get("malicious")["decided"] is False
+    assert message.get("intent") == {"name": "angry", "confidence": pytest.approx(0.6)}
+    without_evidence = _message("好的", None, [0.5, 0.5],
+                                [("malicious", 0.6), ("affirm", 0.3), ("angry", 0.1)])
+    gate.process([without_evidence])
+    assert without_evidence.get("intent")["name"] == "affirm"

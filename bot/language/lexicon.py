@@ -78,7 +78,7 @@ FEATURE_NAMES = (
     "anger", "anger_and_you", "second_person", "first_person", "service", "oos",
     "book_title", "question", "loud_negative", "length",
     "harass", "threat", "strong_abuse", "mild_abuse", "abuse_evidence",
-    "good_fact", "bad_fact", "confront",
+    "good_fact", "bad_fact", "confront", "third_person_insult",
 )
 # macros of the fact patterns (good_facts.txt, bad_facts.txt)
 FACT_MACROS = {
@@ -198,18 +198,9 @@ class Lexicon:
         """Kinds of evidence (EVIDENCE_KINDS) that the text abuses, harasses or threatens."""
         hits = self.scan(text) if hits is None else hits
         kinds = set()
-        # a group's name after "那个" is one person told about (`那个碰瓷的老头`)
-        groups = [h for h in hits if h.category == "groups"
-                  and not _ONE_PERSON.search(text[self._clause_start(text, h.start):h.start])]
+        groups, addressed, at_third_person = self._targets(text, hits)
         group = bool(groups)
         abuse = [h for h in hits if h.category == "abuse"]
-        addressed = {id(h): any(not h.start <= m.start() < h.end for m in _ADDRESSEE.finditer(text))
-                     for h in abuse}
-        # an insult at someone the caller tells about (`那个司机就是个畜生`) is anger at
-        # that person; a slur attacks what a person is, at anyone
-        at_third_person = {id(h) for h in abuse
-                           if not addressed[id(h)] and not group and h.word not in self._slurs
-                           and h.word not in self._mild and self._aimed_at_third_person(text, h)}
         # praise in quotation marks aimed at a group or a person is contempt ("某地人真'厉害'")
         irony = any(h.category == "negative" and h.negated and _is_quoted(text, h) for h in hits)
         if group and (irony or any(id(h) not in at_third_person for h in abuse)):
@@ -236,6 +227,24 @@ class Lexicon:
             elif hit.category == "threat":
                 kinds.add("threat")
         return tuple(k for k in EVIDENCE_KINDS if k in kinds)
+
+    def _targets(self, text: str, hits: Sequence[Hit]
+                 ) -> tuple[list[Hit], dict[int, bool], set[int]]:
+        """Who the abuse in `hits` is aimed at: the groups named, whether each abuse
+        hit (by id) has the listener addressed, and the ids of the insults aimed at a
+        third person the caller tells about (no evidence of abuse: anger)."""
+        # a group's name after "那个" is one person told about (`那个碰瓷的老头`)
+        groups = [h for h in hits if h.category == "groups"
+                  and not _ONE_PERSON.search(text[self._clause_start(text, h.start):h.start])]
+        abuse = [h for h in hits if h.category == "abuse"]
+        addressed = {id(h): any(not h.start <= m.start() < h.end for m in _ADDRESSEE.finditer(text))
+                     for h in abuse}
+        # an insult at someone the caller tells about (`那个司机就是个畜生`) is anger at
+        # that person; a slur attacks what a person is, at anyone
+        at_third_person = {id(h) for h in abuse
+                           if not addressed[id(h)] and not groups and h.word not in self._slurs
+                           and h.word not in self._mild and self._aimed_at_third_person(text, h)}
+        return groups, addressed, at_third_person
 
     def _aimed_at_third_person(self, text: str, hit: Hit) -> bool:
         """A third person (third_persons.txt) named earlier in the hit's sentence, or a
@@ -335,6 +344,9 @@ class Lexicon:
             "abuse_evidence": float(bool(self.abuse_evidence(text, hits))),
             "good_fact": len(good), "bad_fact": len(bad),
             "confront": confront,
+            # the insult words are the same at the listener and at a driver the caller
+            # tells about; this tells the classifiers which one it is
+            "third_person_insult": len(self._targets(text, hits)[2]),
         }
         vector = [values[name] for name in FEATURE_NAMES]
         squashed = [math.log1p(v) if v > 1 else v for v in vector]

@@ -19,7 +19,9 @@ Then `malicious` is the intent (confidence = the calibrated probability, the
 other intents scaled to the rest), whatever the classifier chose. Otherwise a
 `malicious` from the classifier is demoted: its confidence becomes 0 and the
 other intents are renormalised, so the next state (usually angry or
-complaint) is the intent.
+complaint) is the intent — with evidence of abuse but a score below the
+threshold, `hostile_intent` (angry) is: too hostile to be anything else, not
+sure enough to warn.
 The decision is also reported as the parse-data key `malicious`
 (`{"score", "evidence", "proposed", "decided"}`: `proposed` when the
 classifier chose malicious, `decided` the gate's decision). Place after the
@@ -85,6 +87,10 @@ class HotlineMaliciousGate(GraphComponent, IntentClassifier):
         return {
             "intent": "malicious",
             "threshold": 0.5,
+            # a malicious proposal with evidence of abuse but below the threshold is
+            # hostile, only not sure enough to warn: read as this intent (the calming
+            # line), not as whatever came next (`畜生` read as `affirm`); None: off
+            "hostile_intent": "angry",
             "require_evidence": True,
             "C": 10.0,
             "dense_weight": 1.0,
@@ -156,7 +162,12 @@ class HotlineMaliciousGate(GraphComponent, IntentClassifier):
             if keep:
                 promote(message, target, float(score))
             elif proposed:
+                proposed_confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
                 demote(message, target)
+                hostile = self.config["hostile_intent"]
+                if evidence and hostile and _ranked(message, hostile) is not None:
+                    promote(message, hostile, max(proposed_confidence,
+                                                  _ranked(message, hostile) or 0.0))
         return messages
 
     # --------------------------------------------------------------- persistence
@@ -196,6 +207,12 @@ def promote(message: Message, target: str, confidence: float) -> None:
     ranking.sort(key=lambda r: -r["confidence"])
     message.set(INTENT, ranking[0], add_to_output=True)
     message.set("intent_ranking", ranking, add_to_output=True)
+
+
+def _ranked(message: Message, name: str) -> float | None:
+    """The confidence of `name` in the message's ranking (None when not ranked)."""
+    return next((float(r["confidence"]) for r in message.get("intent_ranking") or []
+                 if r["name"] == name), None)
 
 
 def demote(message: Message, target: str) -> None:
