@@ -49,6 +49,7 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("保安都是废物", {"insult"}),
         ("那个司机是傻逼。你也是傻逼", {"insult"}),
         ("他妈的傻逼", {"insult"}),  # 他妈 is swearing, no third person
+        ("他们就是废物", {"insult"}),  # 他们 is a crowd, not one person told about
         # a slur attacks what a person is, even a third person's
         ("她就是个捞女", {"insult"}),
         ("那个黑鬼天天在楼下吵", {"insult"}),
