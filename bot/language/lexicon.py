@@ -233,9 +233,11 @@ class Lexicon:
         """Who the abuse in `hits` is aimed at: the groups named, whether each abuse
         hit (by id) has the listener addressed, and the ids of the insults aimed at a
         third person the caller tells about (no evidence of abuse: anger)."""
-        # a group's name after "那个" is one person told about (`那个碰瓷的老头`)
+        # a role or an age after "那个" is one person told about (`那个碰瓷的老头`); a sex, a
+        # race or a region is still the group judged through one of them (`那个女的`)
         groups = [h for h in hits if h.category == "groups"
-                  and not _ONE_PERSON.search(text[self._clause_start(text, h.start):h.start])]
+                  and not (self._third_person.fullmatch(h.word)
+                           and _ONE_PERSON.search(text[self._clause_start(text, h.start):h.start]))]
         abuse = [h for h in hits if h.category == "abuse"]
         addressed = {id(h): any(not h.start <= m.start() < h.end for m in _ADDRESSEE.finditer(text))
                      for h in abuse}
