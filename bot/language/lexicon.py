@@ -63,7 +63,7 @@ _SENTENCE_END = re.compile(r"[。.!！?？；;\n]")
 # "all of them" between people named and the insult: a group judged, not one person
 # told about (`保安都是废物`, `那些加塞的都是没妈的`; `这帮贪官连救灾款都敢吞` is told about)
 _SWEEPING = re.compile(r"^(?:的|们)?(?:都|全)|都是|全是|全都|一个个|个个|没一个|没有一个")
-# one person: a group's name after it is no group (`那个碰瓷的老头`)
+# one person: a role or an age right after it is no group (`那个碰瓷的老头`)
 _ONE_PERSON = re.compile(r"(?:[那这]个|[那这]位)[^，,。！？!?；;\s]{0,6}$")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
 _EXCLAIM = re.compile(r"[!！]")
@@ -252,7 +252,7 @@ class Lexicon:
         """A third person (third_persons.txt) named earlier in the hit's sentence, or a
         role right after it (`傻逼司机`)."""
         sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, hit.start)), default=0)
-        named = [m for m in self._third_person.finditer(text, sentence, hit.start)]
+        named = self._third_person.finditer(text, sentence, hit.start)
         after = self._third_person.match(text, hit.end)
         return (any(self._tells_about(text, m, hit.start) for m in named)
                 or (after is not None and self._tells_about(text, after, after.end())))

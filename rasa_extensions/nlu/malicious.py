@@ -165,9 +165,9 @@ class HotlineMaliciousGate(GraphComponent, IntentClassifier):
                 proposed_confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
                 demote(message, target)
                 hostile = self.config["hostile_intent"]
-                if evidence and hostile and _ranked(message, hostile) is not None:
-                    promote(message, hostile, max(proposed_confidence,
-                                                  _ranked(message, hostile) or 0.0))
+                ranked = _ranked(message, hostile) if hostile else None
+                if evidence and ranked is not None:
+                    promote(message, hostile, max(proposed_confidence, ranked))
         return messages
 
     # --------------------------------------------------------------- persistence
