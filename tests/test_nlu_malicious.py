@@ -50,6 +50,9 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         ("那个司机是傻逼。你也是傻逼", {"insult"}),
         ("他妈的傻逼", {"insult"}),  # 他妈 is swearing, no third person
         ("他们就是废物", {"insult"}),  # 他们 is a crowd, not one person told about
+        # the listener's side is never a wrongdoer told about; a cheat's company is a thing
+        ("你们这些骗子都该被抓去枪毙", {"insult"}),
+        ("骗子公司的狗腿子", {"insult"}),
         # a slur attacks what a person is, even a third person's
         ("她就是个捞女", {"insult"}),
         ("那个黑鬼天天在楼下吵", {"insult"}),
@@ -92,6 +95,10 @@ def test_abuse_evidence_names_abuse_aimed_at_someone(text: str, kinds: set[str])
         "我同事抢我功劳还在背后说我坏话，贱人一个",
         "你们经理是个傻逼",  # the company's staff, not the person on the line
         "那个碰瓷的老头真是个人渣，讹了我两千块",  # one old man, no group
+        # people named by what they did, cursed for it even all at once
+        "人贩子都该死",
+        "那些虐猫的畜生都该死",
+        "这种酒驾的人渣就该重判",
     ],
 )
 def test_no_evidence_in_harsh_complaints_and_anger(text: str) -> None:

@@ -63,6 +63,8 @@ _SENTENCE_END = re.compile(r"[。.!！?？；;\n]")
 # "all of them" between people named and the insult: a group judged, not one person
 # told about (`保安都是废物`, `那些加塞的都是没妈的`; `这帮贪官连救灾款都敢吞` is told about)
 _SWEEPING = re.compile(r"^(?:的|们)?(?:都|全)|都是|全是|全都|一个个|个个|没一个|没有一个")
+# the listener's side named as a kind or a crowd (`你们这些骗子`, `你这种人`)
+_LISTENERS_KIND = re.compile(r"你们?(?:这|那)(?:些|种|帮|群|类|伙)$")
 # one person: a role or an age right after it is no group (`那个碰瓷的老头`)
 _ONE_PERSON = re.compile(r"(?:[那这]个|[那这]位)[^，,。！？!?；;\s]{0,6}$")
 _QUESTION = re.compile(r"[?？]|[吗呢吧][?？!！。.]?$")
@@ -119,7 +121,8 @@ class Lexicon:
                  confront: Iterable[str] = (), acts: Iterable[str] = (),
                  stereotype: Iterable[str] = (),
                  stereotype_exclusion: Iterable[str] = (),
-                 third_persons: Iterable[str] = (), slurs: Iterable[str] = ()) -> None:
+                 third_persons: Iterable[str] = (), slurs: Iterable[str] = (),
+                 wrongdoers: Iterable[str] = ()) -> None:
         owner: dict[str, str] = {}
         for category, words in entries.items():
             for word in words:
@@ -141,6 +144,7 @@ class Lexicon:
         self._exclusion = _alternation(stereotype_exclusion)
         self._third_person = _patterns(third_persons)
         self._slurs = {word.lower() for word in slurs}
+        self._wrongdoer = _patterns(wrongdoers)
         negs = sorted(set(negators), key=len, reverse=True)
         self._negator = re.compile(
             "(?:" + "|".join(re.escape(n) for n in negs)
@@ -162,7 +166,8 @@ class Lexicon:
                    read_entries(directory / "stereotype.txt"),
                    read_entries(directory / "stereotype_exclusion.txt"),
                    read_entries(directory / "third_persons.txt"),
-                   read_entries(directory / "slurs.txt"))
+                   read_entries(directory / "slurs.txt"),
+                   read_entries(directory / "wrongdoers.txt"))
 
     def scan(self, text: str) -> list[Hit]:
         hits = []
@@ -250,12 +255,16 @@ class Lexicon:
 
     def _aimed_at_third_person(self, text: str, hit: Hit) -> bool:
         """A third person (third_persons.txt) named earlier in the hit's sentence, or a
-        role right after it (`傻逼司机`)."""
+        role right after it (`傻逼司机`), or people named by a deed (wrongdoers.txt)."""
         sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, hit.start)), default=0)
         named = self._third_person.finditer(text, sentence, hit.start)
         after = self._third_person.match(text, hit.end)
+        # people named by what they did are cursed for it, even all at once
+        wrongdoers = [m for m in self._wrongdoer.finditer(text, sentence, hit.start)
+                      if not _SWORN_AT_THING.match(text[m.end():])]  # not `骗子公司`
         return (any(self._tells_about(text, m, hit.start) for m in named)
-                or (after is not None and self._tells_about(text, after, after.end())))
+                or (after is not None and self._tells_about(text, after, after.end()))
+                or any(self._tells_about(text, m, m.end()) for m in wrongdoers))
 
     @staticmethod
     def _clause_start(text: str, position: int) -> int:
@@ -268,8 +277,9 @@ class Lexicon:
         (`你们经理`) is a third person: harsh words about the staff are anger, as about
         a courier."""
         demonstrative = person.group(0)[0] in "这那此"
-        owned = "你" in text[max(0, person.start() - 2):person.start()]
-        return not (demonstrative and owned) and _SWEEPING.search(text, person.end(), end) is None
+        owned = (demonstrative and "你" in text[max(0, person.start() - 2):person.start()]
+                 or _LISTENERS_KIND.search(text, 0, person.start()) is not None)
+        return not owned and _SWEEPING.search(text, person.end(), end) is None
 
     def _judges_group(self, text: str, group: Hit, hits: Sequence[Hit]) -> bool:
         """A named group (not "这些人", who may be the company's staff) judged all at once
