@@ -106,6 +106,18 @@ class Hit:
     word: str = ""
 
 
+@dataclass(frozen=True)
+class _Targets:
+    """Who the abuse in a message is aimed at: the groups named (a role or an age after
+    "那个" is one person, no group), whether each abuse hit (by id) has the listener
+    addressed, and the ids of the insults aimed at a third person the caller tells
+    about (no evidence of abuse: anger)."""
+
+    groups: list[Hit]
+    addressed: dict[int, bool]
+    at_third_person: set[int]
+
+
 def read_entries(path: Path) -> list[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
@@ -202,8 +214,12 @@ class Lexicon:
     def abuse_evidence(self, text: str, hits: Sequence[Hit] | None = None) -> tuple[str, ...]:
         """Kinds of evidence (EVIDENCE_KINDS) that the text abuses, harasses or threatens."""
         hits = self.scan(text) if hits is None else hits
+        return self._evidence(text, hits, self._targets(text, hits))
+
+    def _evidence(self, text: str, hits: Sequence[Hit], targets: _Targets) -> tuple[str, ...]:
         kinds = set()
-        groups, addressed, at_third_person = self._targets(text, hits)
+        groups, addressed, at_third_person = (targets.groups, targets.addressed,
+                                              targets.at_third_person)
         group = bool(groups)
         abuse = [h for h in hits if h.category == "abuse"]
         # praise in quotation marks aimed at a group or a person is contempt ("某地人真'厉害'")
@@ -233,11 +249,8 @@ class Lexicon:
                 kinds.add("threat")
         return tuple(k for k in EVIDENCE_KINDS if k in kinds)
 
-    def _targets(self, text: str, hits: Sequence[Hit]
-                 ) -> tuple[list[Hit], dict[int, bool], set[int]]:
-        """Who the abuse in `hits` is aimed at: the groups named, whether each abuse
-        hit (by id) has the listener addressed, and the ids of the insults aimed at a
-        third person the caller tells about (no evidence of abuse: anger)."""
+    def _targets(self, text: str, hits: Sequence[Hit]) -> _Targets:
+        """Who the abuse in `hits` is aimed at (`_Targets`)."""
         # a role or an age after "那个" is one person told about (`那个碰瓷的老头`); a sex, a
         # race or a region is still the group judged through one of them (`那个女的`)
         groups = [h for h in hits if h.category == "groups"
@@ -251,14 +264,15 @@ class Lexicon:
         at_third_person = {id(h) for h in abuse
                            if not addressed[id(h)] and not groups and h.word not in self._slurs
                            and h.word not in self._mild and self._aimed_at_third_person(text, h)}
-        return groups, addressed, at_third_person
+        return _Targets(groups, addressed, at_third_person)
 
     def _aimed_at_third_person(self, text: str, hit: Hit) -> bool:
         """A third person (third_persons.txt) named earlier in the hit's sentence, or a
-        role right after it (`傻逼司机`), or people named by a deed (wrongdoers.txt)."""
+        role right after it (`傻逼司机`, `傻逼小偷`), or people named by a deed
+        (wrongdoers.txt)."""
         sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, hit.start)), default=0)
         named = self._third_person.finditer(text, sentence, hit.start)
-        after = self._third_person.match(text, hit.end)
+        after = self._third_person.match(text, hit.end) or self._wrongdoer.match(text, hit.end)
         # people named by what they did are cursed for it, even all at once
         wrongdoers = [m for m in self._wrongdoer.finditer(text, sentence, hit.start)
                       if not _SWORN_AT_THING.match(text[m.end():])]  # not `骗子公司`
@@ -318,6 +332,7 @@ class Lexicon:
 
     def sentence_features(self, text: str, hits: Sequence[Hit] | None = None) -> np.ndarray:
         hits = self.scan(text) if hits is None else hits
+        targets = self._targets(text, hits)
         count = {c: sum(1 for h in hits if h.category == c) for c in CATEGORIES}
         mild = sum(1 for h in hits if h.category == "abuse" and h.word in self._mild)
         you = len(_SECOND_PERSON.findall(text))
@@ -353,12 +368,12 @@ class Lexicon:
             "length": math.log1p(len(text)) / 3.0,
             "harass": count["harass"], "threat": count["threat"],
             "strong_abuse": count["abuse"] - mild, "mild_abuse": mild,
-            "abuse_evidence": float(bool(self.abuse_evidence(text, hits))),
+            "abuse_evidence": float(bool(self._evidence(text, hits, targets))),
             "good_fact": len(good), "bad_fact": len(bad),
             "confront": confront,
             # the insult words are the same at the listener and at a driver the caller
             # tells about; this tells the classifiers which one it is
-            "third_person_insult": len(self._targets(text, hits)[2]),
+            "third_person_insult": len(targets.at_third_person),
         }
         vector = [values[name] for name in FEATURE_NAMES]
         squashed = [math.log1p(v) if v > 1 else v for v in vector]
