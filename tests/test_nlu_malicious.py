@@ -47,6 +47,7 @@ from rasa_extensions.nlu.malicious import HotlineMaliciousGate
         # the listener's side is no third person; a role judged all at once is a group
         ("你们这帮饭桶", {"insult"}),
         ("保安都是废物", {"insult"}),
+        ("快递员都该被枪毙", {"insult"}),  # 都 right after the role: all of them judged
         ("那个司机是傻逼。你也是傻逼", {"insult"}),
         ("他妈的傻逼", {"insult"}),  # 他妈 is swearing, no third person
         ("他们就是废物", {"insult"}),  # 他们 is a crowd, not one person told about

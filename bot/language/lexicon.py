@@ -60,9 +60,11 @@ _ANY_PEOPLE = frozenset({"这种人", "这些人", "这帮人", "那帮人", "�
                          "楼主", "答主", "粉丝"})
 _CLAUSE_END = re.compile(r"[，,。.!！?？；;\s]")
 _SENTENCE_END = re.compile(r"[。.!！?？；;\n]")
-# "all of them" between people named and the insult: a group judged, not one person
-# told about (`保安都是废物`, `那些加塞的都是没妈的`; `这帮贪官连救灾款都敢吞` is told about)
-_SWEEPING = re.compile(r"^(?:的|们)?(?:都|全)|都是|全是|全都|一个个|个个|没一个|没有一个")
+# "all of them" right after people named (`保安都该死`), or anywhere between them and the
+# insult (`那些加塞的都是没妈的`): a group judged, not one person told about
+# (`这帮贪官连救灾款都敢吞` is told about)
+_ALL_OF_THEM = re.compile(r"(?:的|们)?(?:都|全)")
+_SWEEPING = re.compile(r"都是|全是|全都|一个个|个个|没一个|没有一个")
 # the listener's side named as a kind or a crowd (`你们这些骗子`, `你这种人`)
 _LISTENERS_KIND = re.compile(r"你们?(?:这|那)(?:些|种|帮|群|类|伙)$")
 # one person: a role or an age right after it is no group (`那个碰瓷的老头`)
@@ -293,7 +295,9 @@ class Lexicon:
         demonstrative = person.group(0)[0] in "这那此"
         owned = (demonstrative and "你" in text[max(0, person.start() - 2):person.start()]
                  or _LISTENERS_KIND.search(text, 0, person.start()) is not None)
-        return not owned and _SWEEPING.search(text, person.end(), end) is None
+        judged = (_ALL_OF_THEM.match(text, person.end(), max(end, person.end())) is not None
+                  or _SWEEPING.search(text, person.end(), end) is not None)
+        return not owned and not judged
 
     def _judges_group(self, text: str, group: Hit, hits: Sequence[Hit]) -> bool:
         """A named group (not "这些人", who may be the company's staff) judged all at once
