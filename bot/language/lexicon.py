@@ -293,7 +293,7 @@ class Lexicon:
         (`你们经理`) is a third person: harsh words about the staff are anger, as about
         a courier."""
         demonstrative = person.group(0)[0] in "这那此"
-        owned = (demonstrative and "你" in text[max(0, person.start() - 2):person.start()]
+        owned = ((demonstrative and "你" in text[max(0, person.start() - 2):person.start()])
                  or _LISTENERS_KIND.search(text, 0, person.start()) is not None)
         judged = (_ALL_OF_THEM.match(text, person.end(), max(end, person.end())) is not None
                   or _SWEEPING.search(text, person.end(), end) is not None)
